@@ -1,0 +1,1 @@
+#include <libftdi1/ftdi.h>

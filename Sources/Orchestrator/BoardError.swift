@@ -1,0 +1,65 @@
+import Support
+
+/// What can be wrong with a board or its file. Each case names the file and, where the
+/// TOML shows it, the line and key, and says how to fix it.
+public enum BoardError: UserFacingError, Equatable {
+    case boardsDirectoryMissing(path: String)
+    case unknownBoard(name: String, known: [String], suggestion: String?)
+    case unreadable(file: String, reason: String)
+    case syntax(file: String, line: Int, column: Int, reason: String)
+    case unknownKey(file: String, line: Int?, key: String, suggestion: String?)
+    case missingKey(file: String, key: String)
+    case wrongType(file: String, line: Int?, key: String, expected: String)
+    case invalidValue(file: String, line: Int?, key: String, value: String, expected: String)
+    case missingFile(file: String, line: Int?, key: String, path: String)
+
+    public var message: String {
+        switch self {
+        case .boardsDirectoryMissing(let path):
+            return "no boards directory at \(path)"
+        case .unknownBoard(let name, let known, _):
+            return "unknown board '\(name)'; known boards: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))"
+        case .unreadable(let file, let reason):
+            return "\(file): cannot read: \(reason)"
+        case .syntax(let file, let line, let column, let reason):
+            return "\(file):\(line):\(column): TOML syntax error: \(reason)"
+        case .unknownKey(let file, let line, let key, _):
+            return "\(Self.place(file, line)): unknown key '\(key)'"
+        case .missingKey(let file, let key):
+            return "\(file): missing required key '\(key)'"
+        case .wrongType(let file, let line, let key, let expected):
+            return "\(Self.place(file, line)): '\(key)' must be \(expected)"
+        case .invalidValue(let file, let line, let key, let value, let expected):
+            return "\(Self.place(file, line)): '\(key)' = \(value) is not valid: expected \(expected)"
+        case .missingFile(let file, let line, let key, let path):
+            return "\(Self.place(file, line)): '\(key)' names \(path), which does not exist"
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .boardsDirectoryMissing:
+            return "run ownerboot from the repository (or a folder below it), or set OWNERBOOT_BOARDS to the boards directory"
+        case .unknownBoard(_, _, let suggestion):
+            return suggestion.map { "did you mean '\($0)'? (`ownerboot boards` lists them)" } ?? "`ownerboot boards` lists the boards"
+        case .unreadable:
+            return "check the file exists and is readable"
+        case .syntax:
+            return "correct the TOML at that line"
+        case .unknownKey(_, _, _, let suggestion):
+            return suggestion.map { "did you mean '\($0)'?" } ?? "remove the key or check its spelling"
+        case .missingKey(_, let key):
+            return "add '\(key)' to the board file"
+        case .wrongType:
+            return "change the value's type"
+        case .invalidValue:
+            return "change the value"
+        case .missingFile(let file, _, _, _):
+            return "create the file, or fix the path (relative to the folder of \(file))"
+        }
+    }
+
+    static func place(_ file: String, _ line: Int?) -> String {
+        line.map { "\(file):\($0)" } ?? file
+    }
+}

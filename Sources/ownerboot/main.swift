@@ -1,0 +1,3 @@
+import OwnerbootCLI
+
+await Ownerboot.main(arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs every system dependency ownerboot needs on a fresh Debian bookworm machine.
+# Safe to run twice: apt only installs what is missing, the deb-src entry is written once.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages with apt-get)" >&2
+  exit 1
+fi
+
+# Debian source packages (coreboot, linux) need a deb-src entry; add one beside the
+# machine's own sources, pointing at the same mirror and suites.
+src_list=/etc/apt/sources.list.d/ownerboot-deb-src.sources
+if [ ! -f "$src_list" ]; then
+  cat > "$src_list" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  echo "setup.sh: added deb-src entry $src_list"
+fi
+
+packages=(
+  # C libraries the Swift package links against
+  pkg-config libflashrom-dev libftdi1-dev libusb-1.0-0-dev libelf-dev
+  liblzma-dev liblz4-dev zlib1g-dev libzstd-dev libsqlite3-dev
+  # coreboot's own tools, used to cross-check the Boot formats
+  coreboot-utils flashrom
+  # sandbox, build environments, sources
+  bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd cpio
+  # the emulated board: QEMU, disks
+  qemu-system-x86 cryptsetup-bin e2fsprogs
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+stamp=/var/lib/apt/lists/.ownerboot-updated
+if [ ${#missing[@]} -gt 0 ] || [ ! -f "$stamp" ] || [ -n "$(find "$src_list" -newer "$stamp" 2>/dev/null)" ]; then
+  echo "setup.sh: apt-get update"
+  apt-get update -qq
+  touch "$stamp"
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup.sh: system dependencies ready"
