@@ -1,0 +1,94 @@
+import Foundation
+import Support
+
+/// What one scenario run came to: passed or the expectation that failed, how long it took,
+/// the last console lines and where the whole transcript is.
+public struct ScenarioResult: Sendable, Codable {
+    public var scenario: String
+    public var passed: Bool
+    public var seconds: Double
+    /// The step that failed, e.g. `expect /enter passphrase/ (timeout 120 s)`.
+    public var failedStep: String?
+    public var failure: String?
+    public var lastLines: String?
+    public var transcript: String
+}
+
+/// Boots a ROM in QEMU and plays a scenario's steps on its serial console. It does not
+/// build or flash: the caller hands it the ROM and disk the scenario asks for.
+public struct ScenarioRunner: Sendable {
+    public var settings: QEMUSettings
+    public var variables: [String: String]
+    public var transcriptDirectory: URL
+
+    public init(settings: QEMUSettings, variables: [String: String], transcriptDirectory: URL) {
+        self.settings = settings
+        self.variables = variables
+        self.transcriptDirectory = transcriptDirectory
+    }
+
+    /// `{name}` placeholders filled from `variables`; unknown ones stay as they are.
+    public func substitute(_ text: String) -> String {
+        variables.reduce(text) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+    }
+
+    public func machine(rom: URL, disk: URL?) -> QEMUMachine {
+        QEMUMachine(
+            machineType: settings.machineType,
+            accelerator: QEMUMachine.Accelerator(rawValue: settings.accelerator) ?? .tcg,
+            memoryMiB: settings.memoryMiB,
+            bios: rom.path,
+            drives: disk.map { [QEMUMachine.Drive(path: $0.path)] } ?? [])
+    }
+
+    public func run(_ scenario: TestScenario, rom: URL, disk: URL?, extraArguments: [String] = []) -> ScenarioResult {
+        let transcript = transcriptDirectory.appendingPathComponent("\(scenario.name).console.log")
+        let start = Date()
+        var machine = machine(rom: rom, disk: disk)
+        machine.extraArguments += extraArguments
+        var current = "start QEMU"
+        func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
+            ScenarioResult(
+                scenario: scenario.name, passed: passed, seconds: Date().timeIntervalSince(start),
+                failedStep: passed ? nil : current, failure: failure,
+                lastLines: passed ? nil : console?.tail(lines: 40), transcript: transcript.path)
+        }
+        let console: ConsoleSession
+        do { console = try ConsoleSession(machine: machine, transcriptURL: transcript) } catch {
+            return result(false, "\(error)", nil)
+        }
+        defer { console.close() }
+        do {
+            for step in scenario.steps {
+                let remaining = max(1, scenario.timeout - Date().timeIntervalSince(start))
+                switch step {
+                case .expect(let pattern, let timeout):
+                    let filled = substitute(pattern)
+                    let limit = min(timeout ?? remaining, remaining)
+                    current = "expect /\(filled)/ (timeout \(Int(limit)) s)"
+                    try console.waitFor(filled, timeout: limit)
+                case .send(let text):
+                    // The transcript shows what was typed, but never the passphrase itself.
+                    current = "send \(text)"
+                    console.send(substitute(text))
+                case .exit(let status, let timeout):
+                    let limit = min(timeout ?? remaining, remaining)
+                    current = "exit with status \(status) (timeout \(Int(limit)) s)"
+                    let actual = try console.expectExit(timeout: limit)
+                    if actual != status {
+                        throw ScenarioFailure(message: "QEMU exited with status \(actual), expected \(status)")
+                    }
+                }
+            }
+        } catch {
+            console.close()
+            return result(false, "\(error)", console)
+        }
+        return result(true, nil, console)
+    }
+}
+
+struct ScenarioFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

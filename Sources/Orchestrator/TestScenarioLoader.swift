@@ -1,0 +1,111 @@
+import Foundation
+import Support
+import TOMLKit
+
+/// Reads `boards/<name>/tests.toml` into `BoardTests`, with the same error discipline as
+/// board files: unknown keys, wrong types and bad values name the file, line and key.
+public struct TestScenarioLoader: Sendable {
+    public init() {}
+
+    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps"]
+    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase"]
+    static let stepKeys: Set<String> = ["expect", "send", "exit", "timeout"]
+
+    public func load(_ file: URL) throws -> BoardTests {
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw BoardError.unreadable(file: file.path, reason: error.localizedDescription)
+        }
+        return try parse(text, file: file.path)
+    }
+
+    public func parse(_ text: String, file: String) throws -> BoardTests {
+        let lines = SourceLines(text)
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw BoardError.syntax(file: file, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        }
+        for key in root.keys where key != "qemu" && key != "scenario" {
+            throw BoardError.unknownKey(file: file, line: lines.lineOfTable(key) ?? lines.lineOfKey(key, in: nil), key: key, suggestion: NearMiss.closest(to: key, in: ["qemu", "scenario"]))
+        }
+        var qemu = QEMUSettings()
+        if let table = root["qemu"]?.table {
+            for key in table.keys where !Self.qemuKeys.contains(key) {
+                throw BoardError.unknownKey(file: file, line: lines.lineOfKey(key, in: "qemu"), key: "qemu.\(key)", suggestion: NearMiss.closest(to: key, in: Array(Self.qemuKeys)).map { "qemu.\($0)" })
+            }
+            qemu.machineType = table["machine"]?.string ?? qemu.machineType
+            qemu.memoryMiB = table["memory_mib"]?.int ?? qemu.memoryMiB
+            qemu.accelerator = table["accel"]?.string ?? qemu.accelerator
+            qemu.testPassphrase = table["test_passphrase"]?.string ?? qemu.testPassphrase
+        }
+        var scenarios: [TestScenario] = []
+        let array = root["scenario"]?.array
+        if root["scenario"] != nil && array == nil {
+            throw BoardError.wrongType(file: file, line: lines.lineOfKey("scenario", in: nil), key: "scenario", expected: "an array of tables ([[scenario]])")
+        }
+        for (index, element) in (array ?? TOMLArray()).enumerated() {
+            guard let table = element.table else {
+                throw BoardError.wrongType(file: file, line: nil, key: "scenario[\(index)]", expected: "a table")
+            }
+            let name = table["name"]?.string ?? ""
+            // Every [[scenario]] header starts a section; find this one's line by its name.
+            let line = lines.lineOfValue("name", equalTo: name) ?? lines.lineOfTable("[scenario]")
+            for key in table.keys where !Self.scenarioKeys.contains(key) {
+                throw BoardError.unknownKey(file: file, line: line, key: "scenario.\(key)", suggestion: NearMiss.closest(to: key, in: Array(Self.scenarioKeys)).map { "scenario.\($0)" })
+            }
+            guard !name.isEmpty else { throw BoardError.missingKey(file: file, key: "scenario[\(index)].name") }
+            func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ fallback: T) throws -> T where T.RawValue == String {
+                guard let raw = table[key]?.string else { return fallback }
+                guard let value = T(rawValue: raw) else {
+                    throw BoardError.invalidValue(file: file, line: line, key: "scenario.\(key)", value: "\"\(raw)\"", expected: T.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return value
+            }
+            var steps: [TestScenario.Step] = []
+            for (stepIndex, stepValue) in (table["steps"]?.array ?? TOMLArray()).enumerated() {
+                let key = "scenario \(name) steps[\(stepIndex)]"
+                guard let step = stepValue.table else { throw BoardError.wrongType(file: file, line: line, key: key, expected: "an inline table like { expect = \"…\" }") }
+                for k in step.keys where !Self.stepKeys.contains(k) {
+                    throw BoardError.unknownKey(file: file, line: lines.lineOfText(k, after: line), key: "\(key).\(k)", suggestion: NearMiss.closest(to: k, in: Array(Self.stepKeys)))
+                }
+                let timeout = step["timeout"]?.double ?? step["timeout"]?.int.map(Double.init)
+                if let pattern = step["expect"]?.string {
+                    steps.append(.expect(pattern: pattern, timeout: timeout))
+                } else if let text = step["send"]?.string {
+                    steps.append(.send(text: text))
+                } else if let status = step["exit"]?.int {
+                    steps.append(.exit(status: Int32(status), timeout: timeout))
+                } else {
+                    throw BoardError.invalidValue(file: file, line: line, key: key, value: "\(step)", expected: "one of expect = \"regex\", send = \"text\", exit = STATUS")
+                }
+            }
+            if steps.isEmpty { throw BoardError.missingKey(file: file, key: "scenario \(name) steps") }
+            scenarios.append(TestScenario(
+                name: name, description: table["description"]?.string ?? "",
+                rom: try choice("rom", TestScenario.ROMSource.built), disk: try choice("disk", TestScenario.DiskSource.encrypted),
+                timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps))
+        }
+        let names = scenarios.map(\.name)
+        if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+            throw BoardError.invalidValue(file: file, line: lines.lineOfValue("name", equalTo: duplicate), key: "scenario.name", value: "\"\(duplicate)\"", expected: "a name no other scenario has")
+        }
+        return BoardTests(qemu: qemu, scenarios: scenarios)
+    }
+}
+
+extension SourceLines {
+    /// The line of `key = "value"` anywhere in the file.
+    func lineOfValue(_ key: String, equalTo value: String) -> Int? {
+        lines.firstIndex { line in
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return parts.count == 2 && parts[0] == key && parts[1] == "\"\(value)\""
+        }.map { $0 + 1 }
+    }
+
+    /// The first line at or after `start` that mentions `text`.
+    func lineOfText(_ text: String, after start: Int?) -> Int? {
+        let from = max((start ?? 1) - 1, 0)
+        guard from < lines.count else { return nil }
+        return lines[from...].firstIndex { $0.contains(text) }.map { $0 + 1 }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Orchestrator
+
+/// Scenarios parse from TOML and run on the tiny firmware; a broken expectation fails with
+/// the step, the last console lines and the transcript path.
+@Suite struct ScenarioRunnerTests {
+    let toml = """
+        [qemu]
+        machine = "pc"
+        memory_mib = 64
+
+        [[scenario]]
+        name = "echo"
+        timeout = 60
+        steps = [
+          { expect = "tinybios: ready" },
+          { send = "{word}" },
+          { expect = "{word}" },
+          { send = "q" },
+          { exit = 3 },
+        ]
+        """
+
+    func runEcho(_ text: String) throws -> ScenarioResult {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        let tests = try TestScenarioLoader().parse(text, file: "tests.toml")
+        let rom = dir.appendingPathComponent("tiny.bin")
+        try Data(ConsoleSessionTests.tinyFirmware(banner: "tinybios: ready\r\n")).write(to: rom)
+        let runner = ScenarioRunner(settings: tests.qemu, variables: ["word": "owner"], transcriptDirectory: dir)
+        return runner.run(tests.scenarios[0], rom: rom, disk: nil, extraArguments: ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+    }
+
+    @Test func scenarioPasses() throws {
+        let result = try runEcho(toml)
+        #expect(result.passed, "\(result.failure ?? "")")
+        #expect(try String(contentsOfFile: result.transcript, encoding: .utf8).contains("owner\rq"))
+    }
+
+    @Test func brokenExpectationFailsWithStepAndTail() throws {
+        let broken = toml.replacingOccurrences(of: "{ expect = \"{word}\" }", with: "{ expect = \"reached the OS\", timeout = 2 }")
+        let result = try runEcho(broken)
+        #expect(!result.passed)
+        #expect(result.failedStep == "expect /reached the OS/ (timeout 2 s)")
+        #expect(result.lastLines?.contains("tinybios: ready") == true)
+    }
+
+    @Test func wrongExitStatusFails() throws {
+        let result = try runEcho(toml.replacingOccurrences(of: "exit = 3", with: "exit = 0"))
+        #expect(!result.passed)
+        #expect(result.failure?.contains("status 3") == true)
+    }
+
+    @Test func typoInStepKeyNamesLine() throws {
+        let typo = toml.replacingOccurrences(of: "{ send = \"q\" }", with: "{ sned = \"q\" }")
+        #expect(throws: BoardError.unknownKey(file: "tests.toml", line: 12, key: "scenario echo steps[3].sned", suggestion: "send")) {
+            try TestScenarioLoader().parse(typo, file: "tests.toml")
+        }
+    }
+
+    @Test func unknownROMSourceIsRejected() throws {
+        let bad = toml.replacingOccurrences(of: "timeout = 60", with: "timeout = 60\nrom = \"flashd\"")
+        #expect(throws: BoardError.self) { try TestScenarioLoader().parse(bad, file: "tests.toml") }
+    }
+}
