@@ -1,15 +1,124 @@
 import ArgumentParser
+import Foundation
+import Orchestrator
 
 /// `ownerboot fleet …`: which device runs which generation.
 struct FleetCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fleet", abstract: "Which device runs which firmware generation; which are outdated.")
+    static let configuration = CommandConfiguration(
+        commandName: "fleet", abstract: "Which device runs which firmware generation; which are outdated.",
+        subcommands: [List.self, Add.self, Show.self, Remove.self, Export.self, Import.self],
+        defaultSubcommand: List.self)
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "list | add | show | remove | identify") var action: String = "list"
-    @Flag(help: "Print JSON.") var json = false
+    static func inventory() throws -> Inventory { try Inventory.open(home: OwnerbootHome.url()) }
 
-    func run() throws {
-        global.bootstrapLogging()
-        throw NotImplemented(command: "fleet \(action)")
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every device, the generation on its chip and whether it is current.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            global.bootstrapLogging()
+            let statuses = try FleetCommand.inventory().statuses(generations: GenerationRecords.lookup())
+            if json { return try JSONOutput.print(statuses) }
+            if statuses.isEmpty { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
+            print(["DEVICE", "BOARD", "ON CHIP", "LATEST", "STATUS"].joined(separator: "\t"))
+            for s in statuses {
+                print([s.device, s.board, s.generationOnChip.map(String.init) ?? "-", s.latestGeneration.map(String.init) ?? "-", s.state.rawValue].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a device (board=NAME).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The device's name.") var name: String
+        @Option(help: "Its board (also: board=NAME).") var board: String?
+        @Option(help: "Serial number or label.") var serial: String?
+        @Option(help: "Where it is.") var location: String?
+        @Option(help: "Free-form notes.") var notes: String?
+
+        func run() throws {
+            global.bootstrapLogging()
+            let board = try BoardSelection.load(board, global: global)
+            let device = try FleetCommand.inventory().addDevice(Device(name: name, board: board.name, serial: serial, location: location, notes: notes))
+            print("added \(device.name) (\(device.board))")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A device's flash and readback history.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Output: Encodable {
+            let device: Device
+            let flashes: [FlashEvent]
+            let readbacks: [Readback]
+        }
+
+        func run() throws {
+            global.bootstrapLogging()
+            let history = try FleetCommand.inventory().history(device: name)
+            if json { return try JSONOutput.print(Output(device: history.device, flashes: history.flashes, readbacks: history.readbacks)) }
+            let d = history.device
+            print("\(d.name)  board=\(d.board)\(d.serial.map { "  serial=\($0)" } ?? "")\(d.location.map { "  location=\($0)" } ?? "")")
+            if history.flashes.isEmpty { print("  never flashed") }
+            for f in history.flashes {
+                print("  \(ISO8601DateFormatter().string(from: f.time))  \(f.outcome.rawValue)  generation \(f.generation.map(String.init) ?? "?")  rom \(f.romHash.prefix(16))  \(f.bytesWritten) bytes via \(f.programmer)")
+            }
+            for r in history.readbacks {
+                print("  \(ISO8601DateFormatter().string(from: r.time))  readback \(r.dumpHash.prefix(16)): \(r.identifiedAs)")
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a device and its history.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() throws {
+            global.bootstrapLogging()
+            try FleetCommand.inventory().removeDevice(named: name)
+            print("removed \(name)")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the whole inventory as JSON.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .shortAndLong, help: "Output file (default: standard output).") var output: String?
+
+        func run() throws {
+            global.bootstrapLogging()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(try FleetCommand.inventory().export())
+            guard let output else { return print(String(decoding: data, as: UTF8.self)) }
+            // Write beside the target and rename, so an interrupted export never leaves half a file.
+            let url = URL(fileURLWithPath: output)
+            try data.write(to: url, options: .atomic)
+            print("exported to \(output)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Merge an inventory exported on another machine.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var file: String
+
+        func run() throws {
+            global.bootstrapLogging()
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let export: Inventory.Export
+            do { export = try decoder.decode(Inventory.Export.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                throw InventoryError.badExport(file: file, reason: "\(error)")
+            }
+            try FleetCommand.inventory().importExport(export)
+            print("imported \(export.devices.count) devices, \(export.flashes.count) flashes, \(export.readbacks.count) readbacks")
+        }
     }
 }

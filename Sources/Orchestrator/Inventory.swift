@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import Support
+
+/// The fleet inventory: devices, every flash event and every readback, in SQLite (WAL, so
+/// readers never block the writer; a busy timeout, so two `ownerboot` processes recording at
+/// once both succeed). The schema is migrated from its first version on.
+public final class Inventory: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The inventory of an ownerboot home (`$OWNERBOOT_HOME/inventory.sqlite`).
+    public static func open(home: URL) throws -> Inventory {
+        try Inventory(path: home.appendingPathComponent("inventory.sqlite").path)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "device") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("board", .text).notNull().indexed()
+                t.column("serial", .text)
+                t.column("location", .text)
+                t.column("notes", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "flashEvent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("deviceId", .integer).notNull().references("device", onDelete: .cascade)
+                t.column("time", .datetime).notNull()
+                t.column("generation", .integer)
+                t.column("setHash", .text)
+                t.column("romHash", .text).notNull()
+                t.column("readbackHash", .text)
+                t.column("chip", .text).notNull()
+                t.column("programmer", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("bytesWritten", .integer).notNull()
+                t.column("backupReference", .text)
+            }
+            try db.create(index: "flashEvent_device_time", on: "flashEvent", columns: ["deviceId", "time"])
+            try db.create(table: "readback") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("deviceId", .integer).references("device", onDelete: .cascade)
+                t.column("time", .datetime).notNull()
+                t.column("dumpHash", .text).notNull()
+                t.column("identifiedAs", .text).notNull()
+                t.column("generation", .integer)
+                t.column("setHash", .text)
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Devices
+
+    @discardableResult
+    public func addDevice(_ device: Device) throws -> Device {
+        try pool.write { db in
+            if try Device.filter(Column("name") == device.name).fetchCount(db) > 0 {
+                throw InventoryError.deviceExists(name: device.name)
+            }
+            var device = device
+            try device.insert(db)
+            return device
+        }
+    }
+
+    public func removeDevice(named name: String) throws {
+        try pool.write { db in
+            let deleted = try Device.filter(Column("name") == name).deleteAll(db)
+            if deleted == 0 { throw try self.unknown(name, db) }
+        }
+    }
+
+    public func devices() throws -> [Device] {
+        try pool.read { db in try Device.order(Column("name")).fetchAll(db) }
+    }
+
+    public func device(named name: String) throws -> Device {
+        try pool.read { db in
+            guard let device = try Device.filter(Column("name") == name).fetchOne(db) else { throw try self.unknown(name, db) }
+            return device
+        }
+    }
+
+    private func unknown(_ name: String, _ db: Database) throws -> InventoryError {
+        let names = try String.fetchAll(db, sql: "SELECT name FROM device")
+        return .unknownDevice(name: name, suggestion: NearMiss.closest(to: name, in: names))
+    }
+
+    // MARK: Events
+
+    @discardableResult
+    public func recordFlash(device name: String, _ make: (Int64) -> FlashEvent) throws -> FlashEvent {
+        try pool.write { db in
+            guard let id = try Device.filter(Column("name") == name).fetchOne(db)?.id else { throw try self.unknown(name, db) }
+            var event = make(id)
+            try event.insert(db)
+            return event
+        }
+    }
+
+    @discardableResult
+    public func recordReadback(_ readback: Readback) throws -> Readback {
+        try pool.write { db in
+            var readback = readback
+            try readback.insert(db)
+            return readback
+        }
+    }
+
+    /// A device's flash events, oldest first.
+    public func history(device name: String) throws -> (device: Device, flashes: [FlashEvent], readbacks: [Readback]) {
+        let device = try self.device(named: name)
+        return try pool.read { db in
+            let flashes = try FlashEvent.filter(Column("deviceId") == device.id!).order(Column("time"), Column("id")).fetchAll(db)
+            let readbacks = try Readback.filter(Column("deviceId") == device.id!).order(Column("time"), Column("id")).fetchAll(db)
+            return (device, flashes, readbacks)
+        }
+    }
+
+    // MARK: Status
+
+    /// Every device with the generation on its chip (its last successful flash) against the
+    /// latest built for its board. One query, however many devices.
+    public func statuses(generations: GenerationLookup) throws -> [FleetStatus] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT d.name, d.board, f.generation, f.setHash, f.time
+                FROM device d
+                LEFT JOIN (
+                    SELECT deviceId, generation, setHash, time,
+                           ROW_NUMBER() OVER (PARTITION BY deviceId ORDER BY time DESC, id DESC) AS rank
+                    FROM flashEvent WHERE outcome IN ('success', 'restored')
+                ) f ON f.deviceId = d.id AND f.rank = 1
+                ORDER BY d.name
+                """)
+            let formatter = ISO8601DateFormatter()
+            return rows.map { row in
+                let board: String = row["board"]
+                let setHash: String? = row["setHash"]
+                let flashedAt: Date? = row["time"]
+                let latest = generations.latest(board: board)
+                var onChip: Int? = row["generation"]
+                let state: FleetStatus.State
+                if flashedAt == nil {
+                    state = .neverFlashed
+                } else if let setHash, let known = generations.generation(board: board, setHash: setHash) {
+                    onChip = known
+                    state = known == latest?.number ? .current : .outdated
+                } else {
+                    state = .unknownFirmware
+                }
+                return FleetStatus(
+                    device: row["name"], board: board, generationOnChip: onChip, latestGeneration: latest?.number,
+                    lastFlashed: flashedAt.map { formatter.string(from: $0) }, state: state)
+            }
+        }
+    }
+
+    // MARK: Export / import
+
+    /// The whole inventory as one JSON-encodable value.
+    public struct Export: Codable, Sendable, Equatable {
+        public var format: Int
+        public var devices: [Device]
+        public var flashes: [FlashEvent]
+        public var readbacks: [Readback]
+    }
+
+    public func export() throws -> Export {
+        try pool.read { db in
+            Export(format: 1, devices: try Device.order(Column("id")).fetchAll(db),
+                   flashes: try FlashEvent.order(Column("id")).fetchAll(db),
+                   readbacks: try Readback.order(Column("id")).fetchAll(db))
+        }
+    }
+
+    /// Merges an export: devices are matched by name (new ones added), and their events are
+    /// added unless an identical event (same device, time and ROM hash) is already there.
+    public func importExport(_ export: Export) throws {
+        guard export.format == 1 else { throw InventoryError.badExport(file: "import", reason: "format \(export.format) is not 1") }
+        try pool.write { db in
+            var idMap: [Int64: Int64] = [:]
+            for var device in export.devices {
+                let oldID = device.id
+                if let existing = try Device.filter(Column("name") == device.name).fetchOne(db) {
+                    idMap[oldID ?? -1] = existing.id!
+                } else {
+                    device.id = nil
+                    try device.insert(db)
+                    idMap[oldID ?? -1] = device.id!
+                }
+            }
+            for var flash in export.flashes {
+                guard let deviceId = idMap[flash.deviceId] else { continue }
+                let exists = try FlashEvent.filter(Column("deviceId") == deviceId && Column("time") == flash.time && Column("romHash") == flash.romHash).fetchCount(db) > 0
+                if exists { continue }
+                flash.id = nil
+                flash.deviceId = deviceId
+                try flash.insert(db)
+            }
+            for var readback in export.readbacks {
+                readback.deviceId = readback.deviceId.flatMap { idMap[$0] }
+                let exists = try Readback.filter(Column("time") == readback.time && Column("dumpHash") == readback.dumpHash).fetchCount(db) > 0
+                if exists { continue }
+                readback.id = nil
+                try readback.insert(db)
+            }
+        }
+    }
+
+    /// Records many flash events in one transaction (benchmarks, bulk imports).
+    public func recordFlashes(_ events: [FlashEvent]) throws {
+        try pool.write { db in
+            for var event in events { try event.insert(db) }
+        }
+    }
+
+    /// Adds many devices in one transaction (imports, benchmarks).
+    public func addDevices(_ devices: [Device]) throws {
+        try pool.write { db in
+            for var device in devices { try device.insert(db) }
+        }
+    }
+}
