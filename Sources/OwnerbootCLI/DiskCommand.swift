@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import Orchestrator
+
+/// `ownerboot disk`: a device's encrypted disk from the board's OS image.
+struct DiskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disk",
+        abstract: "Make a device's LUKS2-encrypted disk from the board's OS image (the passphrase never enters the store).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The board (also: board=NAME).") var board: String?
+    @Option(help: "A file holding the passphrase (one line).") var passphraseFile: String
+    @Option(name: .shortAndLong, help: "The disk image to write.") var output: String
+    @Option(help: "The OS image (default: result/<board>/os/os.ext4 from the last build).") var osImage: String?
+    @Option(help: "LUKS UUID (default: the one the board's unlocker looks for).") var luksUUID: String?
+    @Option(help: "A key file to enrol as a second key slot.") var keyFile: String?
+
+    func run() throws {
+        global.bootstrapLogging()
+        let board = try BoardSelection.load(board, global: global)
+        let image = osImage ?? "result/\(board.name)/os/os.ext4"
+        let request = DiskProvisioner.Request(
+            osImage: URL(fileURLWithPath: image), passphraseFile: URL(fileURLWithPath: passphraseFile),
+            output: URL(fileURLWithPath: output), luksUUID: luksUUID, keyFile: keyFile.map { URL(fileURLWithPath: $0) })
+        try DiskProvisioner().provision(request)
+        print("wrote \(output): LUKS2-encrypted \(board.name) OS disk")
+    }
+}
