@@ -38,7 +38,8 @@ public struct ScenarioRunner: Sendable {
             accelerator: QEMUMachine.Accelerator(rawValue: settings.accelerator) ?? .tcg,
             memoryMiB: settings.memoryMiB,
             bios: rom.path,
-            drives: disk.map { [QEMUMachine.Drive(path: $0.path)] } ?? [])
+            drives: disk.map { [QEMUMachine.Drive(path: $0.path)] } ?? [],
+            extraArguments: settings.extraArguments)
     }
 
     public func run(_ scenario: TestScenario, rom: URL, disk: URL?, extraArguments: [String] = []) -> ScenarioResult {

@@ -49,6 +49,8 @@ public struct QEMUSettings: Sendable, Equatable, Codable {
     public var accelerator: String = "tcg"
     /// The passphrase of the test disk (a throwaway disk made for tests only).
     public var testPassphrase: String = "ownerboot-test"
+    /// More QEMU arguments (devices a board's tests need).
+    public var extraArguments: [String] = []
 
     public init() {}
 }
