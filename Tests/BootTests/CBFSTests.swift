@@ -16,6 +16,8 @@ import Testing
         try CorebootTools.cbfstool(rom, ["add", "-f", content.path, "-n", "t-lzma", "-t", "raw", "-c", "lzma"])
         try CorebootTools.cbfstool(rom, ["add", "-f", content.path, "-n", "t-lz4", "-t", "raw", "-c", "lz4"])
         try CorebootTools.cbfstool(rom, ["add", "-f", small.path, "-n", "plain", "-t", "raw"])
+        try CorebootTools.cbfstool(rom, ["add", "-f", small.path, "-n", "aligned", "-t", "raw", "-a", "4096"])
+        try CorebootTools.cbfstool(rom, ["add", "-f", small.path, "-n", "placed", "-t", "raw", "-b", "0x20000"])
         try CorebootTools.cbfstool(rom, ["add", "-f", content.path, "-n", "hashed", "-t", "raw", "-A", "sha256", "-c", "lzma"])
         if let elf = CorebootTools.tinyELF {
             try CorebootTools.cbfstool(rom, ["add-stage", "-f", elf.path, "-n", "fallback/romstage", "-c", "lzma"])
@@ -46,6 +48,8 @@ import Testing
         let cbfs = try CBFS.open(image)
         let files = try cbfs.files()
         Self.compare(files, try CorebootTools.printK(rom))
+        #expect(files.first { $0.name == "placed" }?.dataOffset == 0x20000)
+        #expect(files.first { $0.name == "aligned" }.map { $0.dataOffset % 4096 } == 0)
         if let elf = CorebootTools.tinyELF {
             let e = try CorebootTools.read(elf)
             let entry = (0..<8).reduce(UInt64(0)) { $0 | UInt64(e[24 + $1]) << (8 * UInt64($1)) }
@@ -54,7 +58,7 @@ import Testing
             let printed = try CorebootTools.cbfstool(rom, ["print", "-v"])
             #expect(printed.contains("entry: 0x\(String(entry, radix: 16)), load: 0x\(String(stage?.loadAddress ?? 0, radix: 16)), memlen: \(stage?.memoryLength ?? 0)"))
         }
-        for name in ["t-lzma", "t-lz4", "plain", "hashed"] {
+        for name in ["t-lzma", "t-lz4", "plain", "hashed", "aligned", "placed"] {
             let out = dir.appendingPathComponent("x-\(name)")
             try CorebootTools.cbfstool(rom, ["extract", "-n", name, "-f", out.path])
             let same = try cbfs.extract(named: name) == CorebootTools.read(out)
@@ -181,5 +185,30 @@ import Testing
         let report = try ImageInspector.inspect(try CorebootTools.read(rom))
         #expect(report.payload?.kernelVersion == "\(version) (gcc)")
         #expect(report.regions.first?.legacy == true)
+    }
+
+    @Test func reportRoundTripsThroughJSON() throws {
+        let (_, rom) = try Self.populatedLegacyImage()
+        let report = try ImageInspector.inspect(try CorebootTools.read(rom))
+        let data = try JSONEncoder().encode(report)
+        #expect(try JSONDecoder().decode(ImageReport.self, from: data) == report)
+        #expect(report.problems.isEmpty)
+        #expect(report.payload?.segments.last?.type == .entry)
+    }
+
+    /// Gated: OWNERBOOT_TEST_BZIMAGE=/path/to/vmlinuz checks a real kernel (e.g. Debian's
+    /// linux-image-*-cloud-amd64) end to end through `cbfstool add-payload`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["OWNERBOOT_TEST_BZIMAGE"] != nil))
+    func realKernelPayload() throws {
+        let path = ProcessInfo.processInfo.environment["OWNERBOOT_TEST_BZIMAGE"]!
+        let kernel = try CorebootTools.read(URL(fileURLWithPath: path))
+        let header = try BzImageHeader(parsing: kernel)
+        let release = try #require(header.kernelVersion?.split(separator: " ").first)
+        let dir = try CorebootTools.scratch("kernel")
+        let rom = dir.appendingPathComponent("k.rom")
+        try CorebootTools.cbfstool(rom, ["create", "-m", "x86", "-s", "16M"])
+        try CorebootTools.cbfstool(rom, ["add-payload", "-f", path, "-n", "fallback/payload", "-C", "console=ttyS0"])
+        let report = try ImageInspector.inspect(try CorebootTools.read(rom))
+        #expect(report.payload?.kernelVersion?.hasPrefix(String(release)) == true)
     }
 }
