@@ -1,0 +1,68 @@
+import Foundation
+
+/// What ownerboot embeds in every ROM it assembles, as the raw CBFS file `ownerboot/manifest`:
+/// the board, the generation, the derivation set's hash and each component's output hash.
+/// Reading it back from a chip dump tells which generation a device runs.
+///
+/// The encoding is canonical (sorted keys, no whitespace), so equal manifests are equal bytes.
+public struct OwnerbootManifest: Codable, Sendable, Equatable {
+    /// The CBFS file name the manifest lives under.
+    public static let cbfsName = "ownerboot/manifest"
+
+    public var format: Int = 1
+    public var board: String
+    public var generation: Int
+    public var setHash: String
+    /// Component name -> lowercase hex SHA-256 of its output.
+    public var components: [String: String]
+    public var version: String?
+
+    public init(format: Int = 1, board: String, generation: Int, setHash: String, components: [String: String], version: String? = nil) {
+        self.format = format
+        self.board = board
+        self.generation = generation
+        self.setHash = setHash
+        self.components = components
+        self.version = version
+    }
+
+    /// The canonical bytes: JSON with sorted keys and no whitespace.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return [UInt8](try encoder.encode(self))
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> OwnerbootManifest {
+        do {
+            return try JSONDecoder().decode(OwnerbootManifest.self, from: Data(bytes))
+        } catch {
+            throw BootError.malformed(what: "ownerboot manifest", offset: 0, reason: "not a manifest: \(error)")
+        }
+    }
+
+    /// The manifest of a ROM or chip dump: FMAP → CBFS regions (COREBOOT first, or the
+    /// whole-image CBFS without FMAP) → `ownerboot/manifest`. nil when the image has no CBFS or
+    /// no manifest; throws when the CBFS or the manifest itself is damaged.
+    public static func read(fromImage image: [UInt8]) throws -> OwnerbootManifest? {
+        let regions = CBFS.regions(in: image, fmap: FMAP.locate(in: image)?.map)
+        var firstError: Error?
+        for info in regions {
+            do {
+                let cbfs = try CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment)
+                if let file = try cbfs.file(named: cbfsName) {
+                    return try decode(try cbfs.extract(file, limit: 1 << 20))
+                }
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+        return nil
+    }
+
+    /// Adds this manifest to the primary CBFS region of `image` (as a raw file).
+    public func add(to image: inout [UInt8], region: String? = nil) throws {
+        try CBFS.addRaw(to: &image, region: region, name: Self.cbfsName, data: try encoded())
+    }
+}
