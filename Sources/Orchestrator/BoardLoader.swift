@@ -11,6 +11,15 @@ public struct BoardLoader: Sendable {
         "board": ["name", "description", "arch"],
         "chip": ["name", "size", "programmer"],
         "write_protect": ["start", "length", "mode"],
+        "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
+        "disk": ["root_uuid"],
+        "sources": [],
+        "components": [],
+    ]
+    /// Tables of named tables (`[sources.NAME]`, `[components.NAME]`) and their keys.
+    static let namedSections: [String: Set<String>] = [
+        "sources": ["kind", "package", "version"],
+        "components": ["builder", "inputs", "env"],
     ]
 
     public func load(_ file: URL) throws -> Board {
@@ -34,6 +43,17 @@ public struct BoardLoader: Sendable {
             }
             guard let table = root[key]?.table else {
                 throw BoardError.wrongType(file: path, line: lines.lineOfKey(key, in: nil), key: key, expected: "a table ([\(key)])")
+            }
+            if let namedKeys = Self.namedSections[key] {
+                for name in table.keys {
+                    guard let inner = table[name]?.table else {
+                        throw BoardError.wrongType(file: path, line: lines.lineOfKey(name, in: key), key: "\(key).\(name)", expected: "a table ([\(key).\(name)])")
+                    }
+                    for k in inner.keys where !namedKeys.contains(k) {
+                        throw BoardError.unknownKey(file: path, line: lines.lineOfKey(k, in: "\(key).\(name)"), key: "\(key).\(name).\(k)", suggestion: NearMiss.closest(to: k, in: Array(namedKeys)).map { "\(key).\(name).\($0)" })
+                    }
+                }
+                continue
             }
             for inner in table.keys where !allowed.contains(inner) {
                 throw BoardError.unknownKey(file: path, line: lines.lineOfKey(inner, in: key), key: "\(key).\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "\(key).\($0)" })
@@ -62,13 +82,69 @@ public struct BoardLoader: Sendable {
             }
             writeProtect = WriteProtectSpec(start: start, length: length, mode: mode)
         }
+        let directory = file.deletingLastPathComponent()
+        var buildEnvironment: BuildEnvironmentSpec?
+        if root["buildenv"] != nil {
+            buildEnvironment = BuildEnvironmentSpec(
+                suite: try fields.optionalString("buildenv", "suite") ?? "bookworm",
+                mirror: try fields.optionalString("buildenv", "mirror") ?? "http://deb.debian.org/debian",
+                variant: try fields.optionalString("buildenv", "variant") ?? "buildd",
+                packages: try fields.stringArray("buildenv", "packages"),
+                sourceDateEpoch: try fields.int("buildenv", "source_date_epoch"))
+        }
+        let sources = try sortedNames("sources", root, lines).map { sourceName in
+            let section = "sources.\(sourceName)"
+            let kindText = try fields.string(section, "kind")
+            guard let kind = SourceSpec.Kind(rawValue: kindText) else {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kind", in: section), key: "\(section).kind", value: "\"\(kindText)\"", expected: SourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return SourceSpec(name: sourceName, kind: kind, package: try fields.string(section, "package"), version: try fields.string(section, "version"))
+        }
+        let componentNames = try sortedNames("components", root, lines)
+        let known = Set(sources.map(\.name) + componentNames)
+        let components = try componentNames.map { componentName in
+            let section = "components.\(componentName)"
+            let builder = try fields.string(section, "builder")
+            if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(builder).path) {
+                throw BoardError.missingFile(file: path, line: lines.lineOfKey("builder", in: section), key: "\(section).builder", path: builder)
+            }
+            let inputs = try fields.optionalStringArray(section, "inputs") ?? []
+            for input in inputs where !known.contains(input) && !FileManager.default.fileExists(atPath: directory.appendingPathComponent(input).path) {
+                throw BoardError.invalidValue(
+                    file: path, line: lines.lineOfKey("inputs", in: section), key: "\(section).inputs", value: "\"\(input)\"",
+                    expected: "a source, a component or a file beside board.toml" + (NearMiss.closest(to: input, in: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""))
+            }
+            var env: [String: String] = [:]
+            if let table = fields.value(section, "env") {
+                guard let envTable = table.table else {
+                    throw BoardError.wrongType(file: path, line: lines.lineOfKey("env", in: section), key: "\(section).env", expected: "a table of strings")
+                }
+                for key in envTable.keys {
+                    guard let value = envTable[key]?.string else {
+                        throw BoardError.wrongType(file: path, line: lines.lineOfKey("env", in: section), key: "\(section).env.\(key)", expected: "a string")
+                    }
+                    env[key] = value
+                }
+            }
+            return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env)
+        }
         return Board(
             name: name,
             description: try fields.optionalString("board", "description") ?? "",
             arch: try fields.optionalString("board", "arch") ?? "x86_64",
             chip: ChipSpec(name: try fields.string("chip", "name"), sizeBytes: size, programmer: try fields.optionalString("chip", "programmer")),
             writeProtect: writeProtect,
-            directory: file.deletingLastPathComponent())
+            buildEnvironment: buildEnvironment,
+            sources: sources,
+            components: components,
+            rootUUID: try fields.optionalString("disk", "root_uuid"),
+            directory: directory)
+    }
+
+    /// The names under `[section.NAME]`, in the order the file lists them.
+    func sortedNames(_ section: String, _ root: TOMLTable, _ lines: SourceLines) throws -> [String] {
+        guard let table = root[section]?.table else { return [] }
+        return table.keys.sorted { (lines.lineOfTable("\(section).\($0)") ?? Int.max) < (lines.lineOfTable("\(section).\($1)") ?? Int.max) }
     }
 }
 
@@ -78,8 +154,11 @@ struct FieldReader {
     let file: String
     let lines: SourceLines
 
+    /// `section` may be nested, e.g. "components.firmware".
     func value(_ section: String, _ key: String) -> TOMLValueConvertible? {
-        root[section]?.table?[key]
+        var table: TOMLTable? = root
+        for part in section.split(separator: ".") { table = table?[String(part)]?.table }
+        return table?[key]
     }
 
     func string(_ section: String, _ key: String) throws -> String {
@@ -92,6 +171,19 @@ struct FieldReader {
 
     func optionalString(_ section: String, _ key: String) throws -> String? {
         value(section, key) == nil ? nil : try string(section, key)
+    }
+
+    func stringArray(_ section: String, _ key: String) throws -> [String] {
+        guard let strings = try optionalStringArray(section, key) else { throw BoardError.missingKey(file: file, key: "\(section).\(key)") }
+        return strings
+    }
+
+    func optionalStringArray(_ section: String, _ key: String) throws -> [String]? {
+        guard let value = value(section, key) else { return nil }
+        guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
+            throw BoardError.wrongType(file: file, line: lines.lineOfKey(key, in: section), key: "\(section).\(key)", expected: "an array of strings")
+        }
+        return array.compactMap(\.string)
     }
 
     func int(_ section: String, _ key: String) throws -> Int {

@@ -1,0 +1,12 @@
+# firmware: coreboot 4.15 for QEMU i440fx, from Debian's coreboot source package.
+# Inputs: /inputs/coreboot (the source package files), /inputs/coreboot.config (Kconfig fragment).
+# Output: /out/coreboot.rom (16 MiB, no payload), /out/cbfstool, /out/config.
+tar --no-same-owner -xf /inputs/coreboot/coreboot_*.orig.tar.xz
+cd coreboot-*
+cp /inputs/coreboot.config .config
+make olddefconfig >/dev/null
+# BUILD_TIMELESS and a fixed KERNELVERSION keep dates and git state out of the ROM.
+make -j"$JOBS" CONFIG_WARNINGS_ARE_ERRORS= BUILD_TIMELESS=1 KERNELVERSION="$KERNELVERSION" >/build/make.log 2>&1 || { tail -50 /build/make.log; exit 1; }
+cp build/coreboot.rom /out/coreboot.rom
+cp build/cbfstool /out/cbfstool
+cp .config /out/config

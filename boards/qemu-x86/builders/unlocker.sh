@@ -1,0 +1,50 @@
+# unlocker: the initramfs. busybox and cryptsetup come from the pinned build environment
+# (busybox-static, cryptsetup-bin), with cryptsetup's shared-library closure read from
+# its ELF headers (DT_NEEDED, PT_INTERP). Packed as a deterministic cpio newc, gzip -n.
+# Inputs: /inputs/unlocker-init.sh. Output: /out/initramfs.cpio.gz, /out/files.txt.
+stage=/tmp/root
+mkdir -p $stage
+cd $stage
+mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
+cp /bin/busybox bin/busybox
+for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp dmesg; do
+    ln -s busybox bin/$applet
+done
+cp /inputs/unlocker-init.sh init
+chmod 0755 init
+
+# The shared-library closure of cryptsetup: follow DT_NEEDED through the library path.
+resolve() {
+    for dir in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; do
+        [ -e "$dir/$1" ] && { echo "$dir/$1"; return 0; }
+    done
+    echo "unlocker: shared library $1 not found in the build environment" >&2
+    return 1
+}
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+todo=$(command -v cryptsetup)
+cp "$todo" sbin/cryptsetup
+# glibc dlopen()s libgcc_s for pthread_exit (cryptsetup's Argon2 threads): it is in no
+# DT_NEEDED list, so it joins the closure by name.
+cp -L "$(resolve libgcc_s.so.1)" lib/x86_64-linux-gnu/libgcc_s.so.1
+seen=" libgcc_s.so.1 "
+while [ -n "$todo" ]; do
+    next=
+    for file in $todo; do
+        for lib in $(needed "$file"); do
+            case "$seen" in *" $lib "*) continue;; esac
+            seen="$seen$lib "
+            path=$(resolve "$lib")
+            cp -L "$path" "lib/x86_64-linux-gnu/$lib"
+            next="$next $path"
+        done
+    done
+    todo=$next
+done
+interp=$(readelf -l sbin/cryptsetup | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+cp -L "$interp" "lib64/$(basename "$interp")"
+
+# Deterministic archive: sorted names, owner 0:0, every mtime = SOURCE_DATE_EPOCH.
+find . -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+find . | LC_ALL=C sort > /out/files.txt
+cpio --quiet -o -H newc --reproducible -R 0:0 < /out/files.txt | gzip -n -9 > /out/initramfs.cpio.gz
