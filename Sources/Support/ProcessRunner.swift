@@ -30,7 +30,7 @@ public struct ProcessRunner: Sendable {
 
         public var commandLine: String { ([executable] + arguments).joined(separator: " ") }
 
-        static func tail(_ text: String, lines: Int = 20) -> String {
+        public static func tail(_ text: String, lines: Int = 20) -> String {
             text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
         }
     }

@@ -1,0 +1,57 @@
+import Foundation
+import Support
+
+/// Makes a build environment: a Debian root file system from exactly the packages the lock
+/// pins (mmdebstrap, `--include=name=version,…`), checked against the lock afterwards (every
+/// pinned package at its version, nothing else), with the empty `/inputs`, `/build` and
+/// `/out` mount points the sandbox needs.
+public struct BuildEnvironmentBuilder: Sendable {
+    public init() {}
+
+    public func build(_ env: LockFile.BuildEnvironment, into root: URL, log: URL) throws {
+        let include = env.packages.map { "\($0.name)=\($0.version)" }.joined(separator: ",")
+        let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", [
+            "--variant=\(env.variant)", "--include=\(include)", "--aptopt=APT::Get::allow-downgrades \"true\"",
+            env.suite, root.path, env.mirror,
+        ])
+        var text = result.stdout
+        text.append(result.stderr)
+        try? text.write(to: log)
+        guard result.status == 0 else {
+            throw LockError.environmentMismatch(detail: "mmdebstrap failed (log: \(log.path)):\n" + ProcessRunner.Result.tail(result.stderrText))
+        }
+        let installed = try Self.installedPackages(root: root)
+        let wanted = Dictionary(uniqueKeysWithValues: env.packages.map { ($0.name, $0.version) })
+        for (name, version) in wanted where installed[name] != version {
+            throw LockError.environmentMismatch(detail: "\(name) is \(installed[name] ?? "not installed"), the lock pins \(version)")
+        }
+        if let extra = installed.keys.sorted().first(where: { wanted[$0] == nil }) {
+            throw LockError.environmentMismatch(detail: "\(extra) \(installed[extra]!) was installed but is not in the lock")
+        }
+        for dir in ["inputs", "build", "out"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
+        }
+    }
+
+    /// name → version of what dpkg says is installed in `root`.
+    public static func installedPackages(root: URL) throws -> [String: String] {
+        let out = try ProcessRunner().checked("dpkg-query", ["--admindir=\(root.path)/var/lib/dpkg", "-W", "-f=${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n"]).stdoutText
+        var result: [String: String] = [:]
+        for line in out.split(separator: "\n") {
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 4, parts[3].hasPrefix("ii") else { continue }
+            result[parts[0]] = parts[1]
+        }
+        return result
+    }
+
+    /// The package list of a root, with architectures, sorted by name.
+    public static func packageList(root: URL) throws -> [LockFile.Package] {
+        let out = try ProcessRunner().checked("dpkg-query", ["--admindir=\(root.path)/var/lib/dpkg", "-W", "-f=${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n"]).stdoutText
+        return out.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 4, parts[3].hasPrefix("ii") else { return nil }
+            return LockFile.Package(name: parts[0], version: parts[1], architecture: parts[2], sha256: nil)
+        }.sorted { $0.name < $1.name }
+    }
+}

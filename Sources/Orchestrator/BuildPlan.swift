@@ -1,0 +1,121 @@
+import Foundation
+import Support
+import Boot
+
+/// A board's derivation set, resolved against its lock: every derivation in build order with
+/// its hash, what it depends on and where its inputs come from. Making a plan builds nothing
+/// and reads no network; `ownerboot plan` prints it, `Builder` carries it out.
+public struct BuildPlan: Sendable {
+    public struct Step: Sendable {
+        public var derivation: Derivation
+        /// Hashes of the derivations this one needs first.
+        public var dependencies: [String]
+        /// For components: the builder script and each input's source on the host.
+        public var builder: URL?
+        public var inputPaths: [(name: String, path: URL)]
+        /// The source spec (for `source-*` steps).
+        public var source: SourceSpec?
+    }
+
+    /// The component that is the flash image; ownerboot gives it the manifest and command line.
+    public static let romComponent = "rom"
+
+    public var board: Board
+    public var lock: LockFile
+    public var steps: [Step]
+    public var setHash: String
+    public var generation: Int
+    public var generationIsNew: Bool
+    public var manifest: OwnerbootManifest
+
+    public func step(named name: String) -> Step? { steps.first { $0.derivation.name == name } }
+
+    public static func make(board: Board, lock: LockFile, store: Store) throws -> BuildPlan {
+        guard let envHash = lock.buildEnvironmentHash, let spec = board.buildEnvironment else {
+            throw LockError.missing(board: board.name, path: board.lockFile.path)
+        }
+        var steps: [Step] = []
+        let buildenv = Derivation(name: "buildenv", kind: .buildEnvironment, fixedOutput: envHash)
+        steps.append(Step(derivation: buildenv, dependencies: [], builder: nil, inputPaths: []))
+        var sourceHashes: [String: String] = [:]
+        for source in board.sources {
+            guard let fixed = lock.sourceHash(source.name) else { throw LockError.stale(board: board.name, path: board.lockFile.path) }
+            let derivation = Derivation(name: "source-\(source.name)", kind: .source, fixedOutput: fixed)
+            sourceHashes[source.name] = derivation.hash
+            steps.append(Step(derivation: derivation, dependencies: [], builder: nil, inputPaths: [], source: source))
+        }
+
+        let components = Dictionary(uniqueKeysWithValues: board.components.map { ($0.name, $0) })
+        var order: [String] = []
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        func visit(_ name: String, _ path: [String]) throws {
+            if state[name] == 2 { return }
+            if state[name] == 1 { throw BuildError.cycle(path: path + [name]) }
+            state[name] = 1
+            for input in components[name]!.inputs where components[input] != nil { try visit(input, path + [name]) }
+            state[name] = 2
+            order.append(name)
+        }
+        for component in board.components { try visit(component.name, []) }
+
+        var componentHashes: [String: String] = [:]
+        var generation = 0, isNew = true, setHash = ""
+        var manifest = OwnerbootManifest(board: board.name, generation: 0, setHash: "", components: [:])
+        // Components other than the ROM first, so the set hash and generation are known
+        // before the ROM (which carries them in its manifest) is planned.
+        for name in order.filter({ $0 != romComponent }) + order.filter({ $0 == romComponent }) {
+            let component = components[name]!
+            if name == romComponent {
+                let pairs = componentHashes.keys.sorted().map { [$0, componentHashes[$0]!] }
+                setHash = SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: pairs, options: [.sortedKeys, .withoutEscapingSlashes])))
+                (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
+                manifest = OwnerbootManifest(board: board.name, generation: generation, setHash: setHash, components: componentHashes)
+            }
+            var inputs: [Derivation.Input] = []
+            var paths: [(name: String, path: URL)] = []
+            var dependencies = [buildenv.hash]
+            for input in component.inputs {
+                if let hash = sourceHashes[input] {
+                    inputs.append(.init(name: input, kind: .source, hash: hash))
+                    paths.append((input, store.path(hash: hash, name: "source-\(input)")))
+                    dependencies.append(hash)
+                } else if let hash = componentHashes[input] {
+                    inputs.append(.init(name: input, kind: .component, hash: hash))
+                    paths.append((input, store.path(hash: hash, name: input)))
+                    dependencies.append(hash)
+                } else {
+                    let file = board.directory.appendingPathComponent(input)
+                    guard FileManager.default.fileExists(atPath: file.path) else { throw BuildError.missingInput(derivation: name, input: input) }
+                    let base = file.lastPathComponent
+                    inputs.append(.init(name: base, kind: .file, hash: try SHA256Digest.hex(fileAt: file)))
+                    paths.append((base, file))
+                }
+            }
+            var env = component.env
+            if name == romComponent {
+                let base = env.removeValue(forKey: "CMDLINE") ?? "console=ttyS0,115200"
+                var cmdline = base + " ownerboot.board=\(board.name) ownerboot.generation=\(generation) ownerboot.set=\(setHash)"
+                if let uuid = board.rootUUID { cmdline += " ownerboot.root_uuid=\(uuid)" }
+                env["OWNERBOOT_CMDLINE"] = cmdline
+                env["OWNERBOOT_MANIFEST"] = String(decoding: try manifest.encoded(), as: UTF8.self)
+            }
+            let builder = board.directory.appendingPathComponent(component.builder)
+            let derivation = Derivation(
+                name: name, kind: .component, builderHash: try SHA256Digest.hex(fileAt: builder), inputs: inputs, env: env,
+                buildEnvironment: buildenv.hash, sourceDateEpoch: spec.sourceDateEpoch)
+            componentHashes[name] = derivation.hash
+            steps.append(Step(derivation: derivation, dependencies: dependencies, builder: builder, inputPaths: paths))
+        }
+        if !components.keys.contains(romComponent) {
+            let pairs = componentHashes.keys.sorted().map { [$0, componentHashes[$0]!] }
+            setHash = SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: pairs, options: [.sortedKeys, .withoutEscapingSlashes])))
+            (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
+        }
+        return BuildPlan(board: board, lock: lock, steps: steps, setHash: setHash, generation: generation, generationIsNew: isNew, manifest: manifest)
+    }
+
+    /// Component name → derivation hash.
+    public var componentHashes: [String: String] {
+        Dictionary(uniqueKeysWithValues: steps.filter { $0.derivation.kind == .component }.map { ($0.derivation.name, $0.derivation.hash) })
+    }
+}

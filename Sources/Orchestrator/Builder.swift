@@ -1,0 +1,178 @@
+import Foundation
+import Support
+
+/// Carries out a `BuildPlan`: each derivation not yet in the store is built (sources fetched
+/// and checked against the lock, the build environment made, components run in the sandbox),
+/// independent ones in parallel up to `jobs`, each under its store lock so two processes never
+/// build the same output at once. With `check`, every component is built a second time in a
+/// fresh sandbox and must come out bit-identical.
+public struct Builder: Sendable {
+    public enum Event: Sendable {
+        case started(name: String, hash: String)
+        case finished(name: String, seconds: Double, cached: Bool)
+        case checked(name: String, identical: Bool)
+    }
+
+    public struct Summary: Sendable, Codable {
+        public var board: String
+        public var generation: Int
+        public var setHash: String
+        public var built: [String]
+        public var cached: [String]
+        public var checked: [String]
+        public var seconds: Double
+        /// component name → store path
+        public var outputs: [String: String]
+    }
+
+    public var store: Store
+    public var jobs: Int
+    public var check: Bool
+    public var onEvent: @Sendable (Event) -> Void
+
+    public init(store: Store, jobs: Int = 2, check: Bool = false, onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
+        self.store = store
+        self.jobs = jobs
+        self.check = check
+        self.onEvent = onEvent
+    }
+
+    public func build(_ plan: BuildPlan) throws -> Summary {
+        let start = Date()
+        let state = SchedulerState(steps: plan.steps)
+        let group = DispatchGroup()
+        let slots = DispatchSemaphore(value: max(1, jobs))
+        while let step = state.nextReady(waitIfNone: true) {
+            slots.wait()
+            group.enter()
+            Thread.detachNewThread {
+                defer { slots.signal(); group.leave() }
+                do {
+                    let cached = try self.realise(step, plan: plan)
+                    if self.check && step.derivation.kind == .component {
+                        try self.rebuildAndCompare(step, plan: plan)
+                    }
+                    state.finish(step.derivation.hash, cached: cached, name: step.derivation.name)
+                } catch {
+                    state.fail(error)
+                }
+            }
+        }
+        group.wait()
+        if let error = state.error { throw error }
+
+        let components = plan.componentHashes
+        let all = plan.steps.map(\.derivation.hash)
+        let number = try store.recordGeneration(board: plan.board.name, setHash: plan.setHash, components: components, derivations: all)
+        let outputs = Dictionary(uniqueKeysWithValues: plan.steps.filter { $0.derivation.kind == .component }.map { ($0.derivation.name, store.path(of: $0.derivation).path) })
+        return Summary(
+            board: plan.board.name, generation: number, setHash: plan.setHash, built: state.built, cached: state.cached,
+            checked: check ? plan.steps.filter { $0.derivation.kind == .component }.map(\.derivation.name) : [],
+            seconds: Date().timeIntervalSince(start), outputs: outputs)
+    }
+
+    /// Makes sure the step's output is in the store; returns true when it already was.
+    func realise(_ step: BuildPlan.Step, plan: BuildPlan) throws -> Bool {
+        let derivation = step.derivation
+        if store.contains(derivation) { onEvent(.finished(name: derivation.name, seconds: 0, cached: true)); return true }
+        return try store.withLock(derivation) {
+            if store.contains(derivation) { onEvent(.finished(name: derivation.name, seconds: 0, cached: true)); return true }
+            onEvent(.started(name: derivation.name, hash: derivation.hash))
+            let started = Date()
+            let tmp = try store.temporaryDirectory(for: derivation)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let log = store.logPath(of: derivation)
+            try produce(step, plan: plan, into: tmp, log: log)
+            let seconds = Date().timeIntervalSince(started)
+            try store.install(tmp, as: derivation, seconds: seconds, log: log)
+            onEvent(.finished(name: derivation.name, seconds: seconds, cached: false))
+            return false
+        }
+    }
+
+    func produce(_ step: BuildPlan.Step, plan: BuildPlan, into output: URL, log: URL) throws {
+        switch step.derivation.kind {
+        case .buildEnvironment:
+            try FileManager.default.removeItem(at: output)
+            try BuildEnvironmentBuilder().build(plan.lock.buildenv!, into: output, log: log)
+        case .source:
+            let spec = step.source!
+            try SourceFetcher().fetch(spec, locked: plan.lock.sources[spec.name]!, into: output)
+        case .component:
+            try runSandbox(step, plan: plan, output: output, log: log)
+        }
+    }
+
+    func runSandbox(_ step: BuildPlan.Step, plan: BuildPlan, output: URL, log: URL) throws {
+        let buildDir = try store.temporaryDirectory(for: step.derivation).appendingPathComponent("build")
+        try FileManager.default.createDirectory(at: buildDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: buildDir.deletingLastPathComponent()) }
+        let buildenv = plan.steps[0].derivation
+        var environment = Sandbox.baseEnvironment(sourceDateEpoch: step.derivation.sourceDateEpoch ?? 0, jobs: ProcessInfo.processInfo.activeProcessorCount, board: plan.board.name)
+        environment.merge(step.derivation.env) { _, new in new }
+        let invocation = Sandbox.Invocation(
+            root: store.path(of: buildenv), builder: step.builder!, inputs: step.inputPaths,
+            buildDirectory: buildDir, outputDirectory: output, environment: environment, log: log)
+        try Sandbox().run(invocation, name: step.derivation.name)
+    }
+
+    /// Builds the component again elsewhere and compares with what the store holds.
+    func rebuildAndCompare(_ step: BuildPlan.Step, plan: BuildPlan) throws {
+        let second = try store.temporaryDirectory(for: step.derivation)
+        defer { try? FileManager.default.removeItem(at: second) }
+        let log = store.home.appendingPathComponent("logs/\(step.derivation.storeName).check.log")
+        try runSandbox(step, plan: plan, output: second, log: log)
+        let stored = store.path(of: step.derivation)
+        let first = try TreeHash.hash(of: stored)
+        let again = try TreeHash.hash(of: second)
+        onEvent(.checked(name: step.derivation.name, identical: first == again))
+        if first != again {
+            throw BuildError.notReproducible(derivation: step.derivation.name, first: first, second: again, files: try TreeHash.differences(stored, second))
+        }
+    }
+}
+
+/// Which steps are ready, running, done; shared by the scheduler's threads.
+final class SchedulerState: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [BuildPlan.Step]
+    private var done: Set<String> = []
+    private var running = 0
+    private(set) var error: Error?
+    private(set) var built: [String] = []
+    private(set) var cached: [String] = []
+
+    init(steps: [BuildPlan.Step]) { pending = steps }
+
+    /// The next step whose dependencies are done; nil when everything is done or failed.
+    func nextReady(waitIfNone: Bool) -> BuildPlan.Step? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if error != nil || (pending.isEmpty) { return nil }
+            if let index = pending.firstIndex(where: { $0.dependencies.allSatisfy(done.contains) }) {
+                running += 1
+                return pending.remove(at: index)
+            }
+            if running == 0 { return nil }
+            condition.wait()
+        }
+    }
+
+    func finish(_ hash: String, cached wasCached: Bool, name: String) {
+        condition.lock()
+        done.insert(hash)
+        running -= 1
+        if wasCached { cached.append(name) } else { built.append(name) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func fail(_ error: Error) {
+        condition.lock()
+        if self.error == nil { self.error = error }
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Support
+
+/// `ownerboot lock`: resolves what a board asks for into exact pins. The build environment's
+/// closure is resolved by making it once (mmdebstrap) and reading its package list; each
+/// package's .deb SHA-256 comes from apt's signed metadata. Sources are downloaded and hashed
+/// (and kept in the store, since their hash is now known).
+public struct Locker: Sendable {
+    public var store: Store
+    public var log: @Sendable (String) -> Void
+
+    public init(store: Store, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.store = store
+        self.log = log
+    }
+
+    public func lock(_ board: Board) throws -> LockFile {
+        var lock = LockFile(board: board.name, request: LockFile.requestHash(for: board), buildenv: nil, sources: [:])
+        if let spec = board.buildEnvironment {
+            log("resolving the build environment (\(spec.packages.count) packages asked for)")
+            let tmp = store.root.appendingPathComponent(".tmp/lock-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", ["--variant=\(spec.variant)", "--include=\(spec.packages.joined(separator: ","))", spec.suite, tmp.path, spec.mirror])
+            guard result.status == 0 else { throw LockError.resolveFailed(what: "the build environment", output: ProcessRunner.Result.tail(result.stderrText)) }
+            var packages = try BuildEnvironmentBuilder.packageList(root: tmp)
+            let hashes = try Self.debHashes(packages)
+            for index in packages.indices { packages[index].sha256 = hashes["\(packages[index].name)=\(packages[index].version)"] }
+            lock.buildenv = LockFile.BuildEnvironment(suite: spec.suite, mirror: spec.mirror, variant: spec.variant, packages: packages)
+            log("pinned \(packages.count) packages")
+        }
+        for source in board.sources {
+            log("fetching source \(source.name) (\(source.package) \(source.version))")
+            let tmp = store.root.appendingPathComponent(".tmp/source-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let files = try SourceFetcher().fetch(source, into: tmp)
+            lock.sources[source.name] = LockFile.Source(kind: source.kind, package: source.package, version: source.version, files: files)
+            // Keep what was fetched: it is exactly what the lock now pins.
+            let derivation = Derivation(name: "source-\(source.name)", kind: .source, fixedOutput: lock.sourceHash(source.name))
+            if !store.contains(derivation) {
+                try store.install(tmp, as: derivation, seconds: 0, log: nil)
+            }
+        }
+        return lock
+    }
+
+    /// "name=version" → SHA256 of the .deb, from apt's metadata (one apt-cache call).
+    static func debHashes(_ packages: [LockFile.Package]) throws -> [String: String] {
+        let result = try ProcessRunner(timeout: 600).run("apt-cache", ["show", "--no-all-versions"] + packages.map { "\($0.name)=\($0.version)" })
+        var hashes: [String: String] = [:]
+        for record in result.stdoutText.components(separatedBy: "\n\n") {
+            var name: String?, version: String?, sha: String?
+            for line in record.split(separator: "\n") {
+                if line.hasPrefix("Package: ") { name = String(line.dropFirst(9)) }
+                if line.hasPrefix("Version: ") { version = String(line.dropFirst(9)) }
+                if line.hasPrefix("SHA256: ") { sha = String(line.dropFirst(8)) }
+            }
+            if let name, let version, let sha { hashes["\(name)=\(version)"] = sha }
+        }
+        return hashes
+    }
+}
