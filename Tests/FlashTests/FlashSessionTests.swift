@@ -1,0 +1,115 @@
+@testable import Flash
+import Foundation
+import Support
+import Testing
+
+/// The session type over libflashrom, on the dummy programmer's emulated W25Q128FV.
+@Suite(.serialized) struct FlashSessionTests {
+    @Test func probesEmulatedW25Q128FV() throws {
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        let probed = try FlashSession.with(programmer: chip.programmer) { session in
+            try session.probe(expecting: "W25Q128.V")
+        }
+        #expect(probed.name == "W25Q128.V")
+        #expect(probed.vendor == "Winbond")
+        #expect(probed.sizeBytes == 16 << 20)
+    }
+
+    @Test func probeForAnyChipNamesIt() throws {
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        let probed = try FlashSession.with(programmer: chip.programmer) { try $0.probe() }
+        #expect(probed.name == "W25Q128.V")
+    }
+
+    @Test func wrongChipNameIsAMismatch() throws {
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        #expect(throws: FlashError.chipMismatch(expected: "MX25L6436E/MX25L6445E/MX25L6465E/MX25L6473E/MX25L6473F", found: ["W25Q128.V"])) {
+            try FlashSession.with(programmer: chip.programmer) { try $0.probe(expecting: "MX25L6436E/MX25L6445E/MX25L6465E/MX25L6473E/MX25L6473F") }
+        }
+    }
+
+    @Test func readWriteVerifyRoundTrip() throws {
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        var image = chip.contents
+        for i in 0x1000..<0x3000 { image[i] = 0x5a }
+        let (before, verified, verifiedOld) = try FlashSession.with(programmer: chip.programmer) { session in
+            try session.probe(expecting: "W25Q128.V")
+            let before = try session.read()
+            try session.write(image, regions: [FlashRegion(name: "a", start: 0x1000, length: 0x2000)], assumingChipHolds: before)
+            return (before, try session.verify(image), try session.verify(before))
+        }
+        let beforeMatches = before == DummyChip.pattern(seed: 1)
+        #expect(beforeMatches)
+        #expect(verified)
+        #expect(!verifiedOld)
+        let after = chip.contents == image
+        #expect(after)
+    }
+
+    @Test func readsHardwareWriteProtection() throws {
+        let chip = try DummyChip(protected: true)
+        defer { chip.remove() }
+        let (state, ranges) = try FlashSession.with(programmer: chip.programmer) { session in
+            try session.probe()
+            return (try session.readWriteProtect(), try session.availableWriteProtectRanges())
+        }
+        #expect(state == WriteProtectState(range: ByteRange(start: 0xC00000, length: 0x400000), mode: .hardware))
+        #expect(ranges.contains(ByteRange(start: 0xC00000, length: 0x400000)))
+        #expect(ranges.count > 10)
+    }
+
+    @Test func writesSoftwareWriteProtection() throws {
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        let wanted = WriteProtectState(range: ByteRange(start: 0xC00000, length: 0x400000), mode: .disabled)
+        let state = try FlashSession.with(programmer: chip.programmer) { session in
+            try session.probe()
+            #expect(try session.readWriteProtect().isProtecting == false)
+            try session.writeWriteProtect(wanted)
+            return try session.readWriteProtect()
+        }
+        #expect(state == wanted)
+    }
+
+    @Test func unknownProgrammerSuggestsTheClosest() {
+        #expect(throws: FlashError.unknownProgrammer(name: "ch341a", suggestion: "ch341a_spi")) {
+            try ProgrammerString(parsing: "ch341a")
+        }
+        #expect((try? ProgrammerString(parsing: "dummy:emulate=W25Q128FV,size=1")) == ProgrammerString(name: "dummy", parameters: "emulate=W25Q128FV,size=1"))
+        #expect((try? ProgrammerString(parsing: "internal")) == ProgrammerString(name: "internal"))
+    }
+
+    @Test func programmerInitFailureShutsDownCleanly() throws {
+        #expect(throws: FlashError.self) {
+            try FlashSession.with(programmer: ProgrammerString(name: "dummy", parameters: "emulate=NOSUCHCHIP")) { try $0.probe() }
+        }
+        // A session after a failed one works: the library was shut down.
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        let probed = try FlashSession.with(programmer: chip.programmer) { try $0.probe() }
+        #expect(probed.sizeBytes == 16 << 20)
+    }
+
+    /// Sessions started in parallel serialise on the process-wide gate instead of crashing.
+    @Test func parallelSessionsSerialise() async throws {
+        let chips = try (0..<3).map { _ in try DummyChip() }
+        defer { chips.forEach { $0.remove() } }
+        let programmers = chips.map(\.programmer)
+        let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for programmer in programmers {
+                group.addTask { try await FlashSession.with(programmer: programmer) { try $0.probe().sizeBytes } }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(sizes == [16 << 20, 16 << 20, 16 << 20])
+    }
+
+    @Test func parsesFoundLines() {
+        #expect(FlashromLogSink.parseFound("Found Winbond flash chip \"W25Q128.V\" (16384 kB, SPI) on dummy.") == ProbedChip(vendor: "Winbond", name: "W25Q128.V", sizeBytes: 16 << 20))
+        #expect(FlashromLogSink.parseFound("Found persistent image chip.bin, 16777216 B matches.") == nil)
+    }
+}
