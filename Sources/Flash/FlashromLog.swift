@@ -41,7 +41,12 @@ final class FlashromLogSink {
         if let chip = Self.parseFound(line) { foundChips.append(chip) }
         if level == FLASHROM_MSG_ERROR.rawValue, !line.isEmpty { lastError = line }
         guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        logger.log(level: Self.swiftLogLevel(level), "\(line)", metadata: ["source": "libflashrom"])
+        var swiftLevel = Self.swiftLogLevel(level)
+        // libflashrom 1.3 tries to clear block protection before every read and write and
+        // reports failure as an error; ownerboot reads the protection itself and plans
+        // around it, so this is expected on a protected chip.
+        if line.contains("Block protection could not be disabled") { swiftLevel = .debug }
+        logger.log(level: swiftLevel, "\(line)", metadata: ["source": "libflashrom"])
     }
 
     /// flashrom's ERROR/WARN stay errors/warnings; its chatty INFO is our debug; the rest trace.

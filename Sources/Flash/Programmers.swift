@@ -71,7 +71,7 @@ public enum Programmers {
         return found
     }
 
-    static func usbID(_ vendor: UInt16, _ product: UInt16) -> String {
+    public static func usbID(_ vendor: UInt16, _ product: UInt16) -> String {
         func hex4(_ v: UInt16) -> String { let s = String(v, radix: 16); return String(repeating: "0", count: 4 - s.count) + s }
         return "\(hex4(vendor)):\(hex4(product))"
     }
