@@ -3,7 +3,6 @@ import Support
 /// Why a flash operation did not happen or did not finish. Each case carries what the user
 /// needs (chip names, sizes, ranges, both hashes, the backup path) and says what to do next.
 public enum FlashError: UserFacingError, Equatable {
-    case sessionBusy
     case sessionClosed
     case notProbed
     case initFailed(code: Int32)
@@ -31,7 +30,6 @@ public enum FlashError: UserFacingError, Equatable {
 
     public var message: String {
         switch self {
-        case .sessionBusy: return "another flash session is open in this process"
         case .sessionClosed: return "the flash session is already closed"
         case .notProbed: return "no chip probed in this session"
         case .initFailed(let code): return "libflashrom failed to initialise (code \(code))"
@@ -75,7 +73,6 @@ public enum FlashError: UserFacingError, Equatable {
 
     public var fix: String? {
         switch self {
-        case .sessionBusy: return "wait for the running flash to finish; libflashrom allows one session per process"
         case .unknownProgrammer(_, let suggestion):
             return suggestion.map { "did you mean '\($0)'?" } ?? "use one of the supported programmers, e.g. ch341a_spi or ft2232_spi:type=2232H"
         case .programmerInitFailed: return "check the programmer string, the USB connection and permissions (`ownerboot programmers`)"

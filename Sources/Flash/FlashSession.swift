@@ -21,21 +21,10 @@ public final class FlashSession {
     private var flash: OpaquePointer?
     private var isOpen = false
 
-    /// Opens a session on `programmer`, runs `body`, shuts everything down. Blocks the thread
-    /// while another session of this process is open.
-    public static func with<T>(
-        programmer: ProgrammerString, logger: Logger = Logger(label: "ownerboot.flash"),
-        _ body: (FlashSession) throws -> T
-    ) throws -> T {
-        SessionGate.shared.acquireBlocking()
-        defer { SessionGate.shared.release() }
-        let session = FlashSession(programmer: programmer, logger: logger)
-        defer { session.close() }
-        try session.open()
-        return try body(session)
-    }
-
-    /// The async form: suspends (without holding a thread) while another session is open.
+    /// Opens a session on `programmer`, runs `body`, shuts everything down. Suspends (without
+    /// holding a thread) while another session of this process is open. There is deliberately
+    /// no blocking form: a thread blocked on the gate in Swift's small cooperative pool could
+    /// starve the task that holds it.
     public static func with<T>(
         programmer: ProgrammerString, logger: Logger = Logger(label: "ownerboot.flash"),
         _ body: (FlashSession) throws -> T

@@ -5,10 +5,10 @@ import Testing
 
 /// The session type over libflashrom, on the dummy programmer's emulated W25Q128FV.
 @Suite(.serialized) struct FlashSessionTests {
-    @Test func probesEmulatedW25Q128FV() throws {
+    @Test func probesEmulatedW25Q128FV() async throws {
         let chip = try DummyChip()
         defer { chip.remove() }
-        let probed = try FlashSession.with(programmer: chip.programmer) { session in
+        let probed = try await FlashSession.with(programmer: chip.programmer) { session in
             try session.probe(expecting: "W25Q128.V")
         }
         #expect(probed.name == "W25Q128.V")
@@ -16,27 +16,27 @@ import Testing
         #expect(probed.sizeBytes == 16 << 20)
     }
 
-    @Test func probeForAnyChipNamesIt() throws {
+    @Test func probeForAnyChipNamesIt() async throws {
         let chip = try DummyChip()
         defer { chip.remove() }
-        let probed = try FlashSession.with(programmer: chip.programmer) { try $0.probe() }
+        let probed = try await FlashSession.with(programmer: chip.programmer) { try $0.probe() }
         #expect(probed.name == "W25Q128.V")
     }
 
-    @Test func wrongChipNameIsAMismatch() throws {
+    @Test func wrongChipNameIsAMismatch() async throws {
         let chip = try DummyChip()
         defer { chip.remove() }
-        #expect(throws: FlashError.chipMismatch(expected: "MX25L6436E/MX25L6445E/MX25L6465E/MX25L6473E/MX25L6473F", found: ["W25Q128.V"])) {
-            try FlashSession.with(programmer: chip.programmer) { try $0.probe(expecting: "MX25L6436E/MX25L6445E/MX25L6465E/MX25L6473E/MX25L6473F") }
+        await #expect(throws: FlashError.chipMismatch(expected: "MX25L6436E/MX25L6445E/MX25L6465E/MX25L6473E/MX25L6473F", found: ["W25Q128.V"])) {
+            try await FlashSession.with(programmer: chip.programmer) { try $0.probe(expecting: "MX25L6436E/MX25L6445E/MX25L6465E/MX25L6473E/MX25L6473F") }
         }
     }
 
-    @Test func readWriteVerifyRoundTrip() throws {
+    @Test func readWriteVerifyRoundTrip() async throws {
         let chip = try DummyChip()
         defer { chip.remove() }
         var image = chip.contents
         for i in 0x1000..<0x3000 { image[i] = 0x5a }
-        let (before, verified, verifiedOld) = try FlashSession.with(programmer: chip.programmer) { session in
+        let (before, verified, verifiedOld) = try await FlashSession.with(programmer: chip.programmer) { session in
             try session.probe(expecting: "W25Q128.V")
             let before = try session.read()
             try session.write(image, regions: [FlashRegion(name: "a", start: 0x1000, length: 0x2000)], assumingChipHolds: before)
@@ -50,10 +50,10 @@ import Testing
         #expect(after)
     }
 
-    @Test func readsHardwareWriteProtection() throws {
+    @Test func readsHardwareWriteProtection() async throws {
         let chip = try DummyChip(protected: true)
         defer { chip.remove() }
-        let (state, ranges) = try FlashSession.with(programmer: chip.programmer) { session in
+        let (state, ranges) = try await FlashSession.with(programmer: chip.programmer) { session in
             try session.probe()
             return (try session.readWriteProtect(), try session.availableWriteProtectRanges())
         }
@@ -62,11 +62,11 @@ import Testing
         #expect(ranges.count > 10)
     }
 
-    @Test func writesSoftwareWriteProtection() throws {
+    @Test func writesSoftwareWriteProtection() async throws {
         let chip = try DummyChip()
         defer { chip.remove() }
         let wanted = WriteProtectState(range: ByteRange(start: 0xC00000, length: 0x400000), mode: .disabled)
-        let state = try FlashSession.with(programmer: chip.programmer) { session in
+        let state = try await FlashSession.with(programmer: chip.programmer) { session in
             try session.probe()
             #expect(try session.readWriteProtect().isProtecting == false)
             try session.writeWriteProtect(wanted)
@@ -83,14 +83,14 @@ import Testing
         #expect((try? ProgrammerString(parsing: "internal")) == ProgrammerString(name: "internal"))
     }
 
-    @Test func programmerInitFailureShutsDownCleanly() throws {
-        #expect(throws: FlashError.self) {
-            try FlashSession.with(programmer: ProgrammerString(name: "dummy", parameters: "emulate=NOSUCHCHIP")) { try $0.probe() }
+    @Test func programmerInitFailureShutsDownCleanly() async throws {
+        await #expect(throws: FlashError.self) {
+            try await FlashSession.with(programmer: ProgrammerString(name: "dummy", parameters: "emulate=NOSUCHCHIP")) { try $0.probe() }
         }
         // A session after a failed one works: the library was shut down.
         let chip = try DummyChip()
         defer { chip.remove() }
-        let probed = try FlashSession.with(programmer: chip.programmer) { try $0.probe() }
+        let probed = try await FlashSession.with(programmer: chip.programmer) { try $0.probe() }
         #expect(probed.sizeBytes == 16 << 20)
     }
 
