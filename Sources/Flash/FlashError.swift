@@ -59,11 +59,12 @@ public enum FlashError: UserFacingError, Equatable {
             return "refusing to set permanent write protection on \(range) automatically: it can never be undone"
         case .verificationFailed(let expected, let readback, let backup, let backupHash, let restored):
             var text = "readback does not match after two writes: expected sha256 \(expected), chip has \(readback)."
-            if let restored {
-                text += restored == backupHash
-                    ? " The backup \(backup) (sha256 \(backupHash)) was written back and verified."
-                    : " Writing the backup \(backup) (sha256 \(backupHash)) back ALSO failed: chip has \(restored)."
+            guard let restored else {
+                return text + " Writing the backup \(backup) (sha256 \(backupHash)) back failed and the chip could not be read: its state is unknown."
             }
+            text += restored == backupHash
+                ? " The backup \(backup) (sha256 \(backupHash)) was written back and verified."
+                : " Writing the backup \(backup) (sha256 \(backupHash)) back ALSO failed: chip has \(restored)."
             return text
         case .backupFailed(let path, let reason): return "cannot keep the backup at \(path): \(reason); nothing was written"
         case .outputFailed(let path, let reason): return "cannot write \(path): \(reason)"
@@ -90,7 +91,9 @@ public enum FlashError: UserFacingError, Equatable {
         case .writeProtectFailed: return "check WP# is deasserted and the chip supports this range (`ownerboot wp status`)"
         case .writeProtectNotApplied: return "deassert WP# and run `ownerboot wp enable` again"
         case .permanentProtectionRefused: return "apply it deliberately with `ownerboot wp enable --mode permanent` once the ROM is proven"
-        case .verificationFailed: return "check the clip and the chip's supply voltage (CH341A clones drive 5 V), then flash again"
+        case .verificationFailed(_, _, let backup, let backupHash, let restored):
+            if restored == backupHash { return "the chip holds its old contents again: check the clip and the chip's supply voltage (CH341A clones drive 5 V), then flash again" }
+            return "do NOT power the board off: check the clip and the chip's supply voltage, then write the backup back with `ownerboot flash --image \(backup)`"
         case .backupFailed, .outputFailed: return "check the directory exists, is writable and has space"
         default: return nil
         }

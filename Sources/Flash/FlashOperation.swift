@@ -145,14 +145,21 @@ public struct FlashOperation: Sendable {
                     verified = readbackHash == expectedHash
                     if !verified { logger.warning("readback sha256 \(readbackHash) differs from expected \(expectedHash) (attempt \(attempts))") }
                 } catch let error as FlashError {
-                    logger.error("write attempt \(attempts) failed: \(error)")
-                    if case .writeFailed = error {} else { throw error }
+                    logger.error("write attempt \(attempts) failed: \(error.message)")
+                    guard case .writeFailed = error else { throw error }
+                    // Know what the failed write left on the chip before retrying/restoring.
+                    readbackHash = (try? session.read()).map { SHA256Digest.hex($0) } ?? "unreadable"
                 }
             }
             if !verified {
-                let restored: String? = try? clock.phase(.restore, bytes: chip.sizeBytes) {
-                    try session.write(current, regions: nil, assumingChipHolds: nil)
-                    return SHA256Digest.hex(try session.read())
+                let restored: String? = clock.phase(.restore, bytes: chip.sizeBytes) {
+                    do {
+                        try session.write(current, regions: nil, assumingChipHolds: nil)
+                    } catch {
+                        logger.error("writing the backup back failed: \(String(describing: error))")
+                    }
+                    // Whatever happened, report what the chip now holds.
+                    return (try? session.read()).map { SHA256Digest.hex($0) }
                 }
                 throw FlashError.verificationFailed(expectedHash: expectedHash, readbackHash: readbackHash, backupPath: backup.path, backupHash: backupHash, restoredHash: restored)
             }

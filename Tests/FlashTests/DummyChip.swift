@@ -1,5 +1,6 @@
 import Flash
 import Foundation
+import Logging
 
 /// A dummy-programmer chip backed by its own image file in a fresh temporary directory:
 /// libflashrom's emulated W25Q128FV loads the file at programmer init and writes it back at
@@ -11,6 +12,8 @@ struct DummyChip {
     /// Status register 1 at each session start (the dummy does not keep it between sessions).
     var spiStatus: String?
     var hardwareWP: Bool
+    /// Appended to the programmer parameters (e.g. ",spi_blacklist=02").
+    var extraParameters = ""
 
     /// `protected`: SR1=0x94 (SRP0, BP2|BP0: upper 1/4) with WP# asserted.
     init(contents: [UInt8]? = nil, protected: Bool = false) throws {
@@ -26,10 +29,19 @@ struct DummyChip {
         var params = "emulate=W25Q128FV,image=\(imageURL.path)"
         if let spiStatus { params += ",spi_status=\(spiStatus)" }
         if hardwareWP { params += ",hwwp=yes" }
+        params += extraParameters
         return ProgrammerString(name: "dummy", parameters: params)
     }
 
     var contents: [UInt8] { (try? [UInt8](Data(contentsOf: imageURL))) ?? [] }
+
+    /// libflashrom's expected complaints (a failing write, a protected chip) stay out of
+    /// the test output.
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "ownerboot.flash.test")
+        logger.logLevel = .critical
+        return logger
+    }()
 
     func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 

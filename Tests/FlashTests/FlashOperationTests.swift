@@ -13,7 +13,8 @@ import Testing
     func operation(_ chip: DummyChip, target: ExpectedTarget = w25q128, dryRun: Bool = false, readsChip: Bool = false,
                    identity: (any ImageIdentityCheck)? = nil, hooks: FlashTestHooks = FlashTestHooks()) -> FlashOperation {
         FlashOperation(programmer: chip.programmer, target: target, identity: identity,
-                       options: .init(backupDirectory: chip.file("backups"), dryRun: dryRun, dryRunReadsChip: readsChip, hooks: hooks))
+                       options: .init(backupDirectory: chip.file("backups"), dryRun: dryRun, dryRunReadsChip: readsChip, hooks: hooks),
+                       logger: DummyChip.quietLogger)
     }
 
     func writeImage(_ bytes: [UInt8], in chip: DummyChip, name: String = "image.rom") throws -> URL {
@@ -210,6 +211,32 @@ import Testing
         let restoredChip = chip.contents == old
         #expect(restoredChip)
         #expect(thrown?.message.contains("was written back and verified") == true)
+    }
+
+    /// A programmer that refuses page-program (0x02): the write fails half-way (blocks
+    /// erased), the retry and the restore fail too, and the error says so with both hashes.
+    @Test func aWriteThatFailsReportsTheChipState() async throws {
+        var chip = try DummyChip()
+        defer { chip.remove() }
+        let old = chip.contents
+        var image = old
+        for i in 0x10000..<0x12000 { image[i] = 0x11 }
+        let url = try writeImage(image, in: chip)
+        chip.extraParameters = ",spi_blacklist=02"
+        var thrown: FlashError?
+        do { _ = try await operation(chip).run(imageURL: url) } catch let error as FlashError { thrown = error }
+        guard case .verificationFailed(_, let readback, _, let backupHash, let restored) = thrown else {
+            Issue.record("expected verificationFailed, got \(String(describing: thrown))")
+            return
+        }
+        #expect(backupHash == SHA256Digest.hex(old))
+        #expect(readback != backupHash)
+        #expect(restored != nil && restored != backupHash)
+        #expect(restored == SHA256Digest.hex(chip.contents))
+        #expect(thrown?.message.contains("ALSO failed") == true)
+        #expect(thrown?.fix?.contains("do NOT power the board off") == true)
+        // The backup is on disk to recover from.
+        #expect(backups(chip) == ["\(backupHash).rom"])
     }
 
     @Test func dryRunPlansWithoutWriting() async throws {
