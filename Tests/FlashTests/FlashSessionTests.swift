@@ -113,3 +113,33 @@ import Testing
         #expect(FlashromLogSink.parseFound("Found persistent image chip.bin, 16777216 B matches.") == nil)
     }
 }
+
+/// Early filtering: the levels formatted never include SPEW (16.8 M messages per 16 MiB read)
+/// unless asked for, and always include INFO (probe results are read from it).
+struct FlashromLogThresholdTests {
+    @Test func thresholds() {
+        #expect(FlashromLogSink.threshold(for: .info) == 2)      // FLASHROM_MSG_INFO
+        #expect(FlashromLogSink.threshold(for: .critical) == 2)
+        #expect(FlashromLogSink.threshold(for: .debug) == 3)     // FLASHROM_MSG_DEBUG
+        #expect(FlashromLogSink.threshold(for: .trace) == 4)     // FLASHROM_MSG_DEBUG2, not SPEW (5)
+    }
+}
+
+/// Scattered changes make a layout of thousands of regions; libflashrom 1.3 must take it.
+@Suite(.serialized) struct ManyRegionsTests {
+    @Test func everyOtherBlockChanged() async throws {
+        let chip = try DummyChip()
+        defer { chip.remove() }
+        let old = chip.contents
+        var image = old
+        for block in stride(from: 0, to: 4096, by: 2) { image[block * 4096 + 7] ^= 0xff }
+        let plan = FlashPlan.make(image: image, current: old, eraseBlockSize: 4096, protection: .unprotected)
+        #expect(plan.writes.count == 2048)
+        try await FlashSession.with(programmer: chip.programmer, logger: DummyChip.quietLogger) { session in
+            try session.probe()
+            try session.write(image, regions: plan.writes, assumingChipHolds: old)
+        }
+        let written = chip.contents == image
+        #expect(written)
+    }
+}
