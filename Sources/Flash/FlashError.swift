@@ -1,32 +1,100 @@
 import Support
 
-/// Why a flash operation did not happen or did not finish. Each case says what the chip
-/// state is afterwards and what to do next.
+/// Why a flash operation did not happen or did not finish. Each case carries what the user
+/// needs (chip names, sizes, ranges, both hashes, the backup path) and says what to do next.
 public enum FlashError: UserFacingError, Equatable {
-    case sessionBusy
+    case sessionClosed
+    case notProbed
     case initFailed(code: Int32)
-    case programmerInitFailed(programmer: String)
+    case unknownProgrammer(name: String, suggestion: String?)
+    case programmerInitFailed(programmer: String, detail: String?)
     case noChip(programmer: String)
     case multipleChips(names: [String])
+    case chipMismatch(expected: String, found: [String])
+    case chipSizeMismatch(chip: String, expected: Int, actual: Int)
+    case imageUnreadable(path: String, reason: String)
+    case imageSizeMismatch(path: String?, imageSize: Int, chipSize: Int)
+    case foreignImage(path: String, reason: String)
+    /// Refused before touching the chip: these changed erase blocks lie in the protected range.
+    case protectedRangeWouldChange(protection: WriteProtectState, blocks: [ByteRange])
+    case writeFailed(chipChanged: Bool, code: Int32)
+    case writeProtectFailed(operation: String, result: WriteProtectResult)
+    case writeProtectNotApplied(wanted: WriteProtectState, actual: WriteProtectState)
+    case permanentProtectionRefused(range: ByteRange)
+    /// The readback differed twice; `restoredHash` is the chip's hash after the backup was
+    /// written back (equal to `backupHash` when the restore worked).
+    case verificationFailed(expectedHash: String, readbackHash: String, backupPath: String, backupHash: String, restoredHash: String?)
+    case backupFailed(path: String, reason: String)
+    case outputFailed(path: String, reason: String)
     case operationFailed(operation: String, code: Int32)
 
     public var message: String {
         switch self {
-        case .sessionBusy: return "another flash session is open in this process"
+        case .sessionClosed: return "the flash session is already closed"
+        case .notProbed: return "no chip probed in this session"
         case .initFailed(let code): return "libflashrom failed to initialise (code \(code))"
-        case .programmerInitFailed(let programmer): return "programmer '\(programmer)' failed to initialise"
+        case .unknownProgrammer(let name, _):
+            return "unknown programmer '\(name)' (supported: \(ProgrammerString.supported.joined(separator: ", ")))"
+        case .programmerInitFailed(let programmer, let detail):
+            return "programmer '\(programmer)' failed to initialise" + (detail.map { ": \($0)" } ?? "")
         case .noChip(let programmer): return "no flash chip found through '\(programmer)'"
         case .multipleChips(let names): return "several chip definitions match: \(names.joined(separator: ", "))"
+        case .chipMismatch(let expected, let found):
+            return "the chip is \(found.joined(separator: " or ")), not the \(expected) the board expects; nothing was written"
+        case .chipSizeMismatch(let chip, let expected, let actual):
+            return "chip \(chip) holds \(ByteSize.format(actual)) but the board expects \(ByteSize.format(expected)); nothing was written"
+        case .imageUnreadable(let path, let reason): return "cannot read the image \(path): \(reason)"
+        case .imageSizeMismatch(let path, let imageSize, let chipSize):
+            return "the image\(path.map { " \($0)" } ?? "") is \(imageSize) bytes but the chip holds \(chipSize) bytes; nothing was written"
+        case .foreignImage(let path, let reason): return "\(path) is not a ROM for this board: \(reason); nothing was written"
+        case .protectedRangeWouldChange(let protection, let blocks):
+            let shown = blocks.prefix(4).map(\.description).joined(separator: ", ") + (blocks.count > 4 ? ", …" : "")
+            return "refusing to flash: the image changes \(blocks.count) erase-block run(s) inside the write-protected range \(protection.range), protected in \(protection.modeDescription) mode (changed: \(shown)); nothing was written"
+        case .writeFailed(let changed, let code):
+            return "write failed (libflashrom code \(code)); " + (changed ? "the chip WAS changed" : "the chip was not changed")
+        case .writeProtectFailed(let operation, let result): return "write protection \(operation) failed: \(result.rawValue)"
+        case .writeProtectNotApplied(let wanted, let actual):
+            return "write protection reads back as \(actual), wanted \(wanted)"
+        case .permanentProtectionRefused(let range):
+            return "refusing to set permanent write protection on \(range) automatically: it can never be undone"
+        case .verificationFailed(let expected, let readback, let backup, let backupHash, let restored):
+            var text = "readback does not match after two writes: expected sha256 \(expected), chip has \(readback)."
+            guard let restored else {
+                return text + " Writing the backup \(backup) (sha256 \(backupHash)) back failed and the chip could not be read: its state is unknown."
+            }
+            text += restored == backupHash
+                ? " The backup \(backup) (sha256 \(backupHash)) was written back and verified."
+                : " Writing the backup \(backup) (sha256 \(backupHash)) back ALSO failed: chip has \(restored)."
+            return text
+        case .backupFailed(let path, let reason): return "cannot keep the backup at \(path): \(reason); nothing was written"
+        case .outputFailed(let path, let reason): return "cannot write \(path): \(reason)"
         case .operationFailed(let operation, let code): return "\(operation) failed (libflashrom code \(code))"
         }
     }
 
     public var fix: String? {
         switch self {
-        case .sessionBusy: return "wait for the running flash to finish; libflashrom allows one session per process"
+        case .unknownProgrammer(_, let suggestion):
+            return suggestion.map { "did you mean '\($0)'?" } ?? "use one of the supported programmers, e.g. ch341a_spi or ft2232_spi:type=2232H"
         case .programmerInitFailed: return "check the programmer string, the USB connection and permissions (`ownerboot programmers`)"
         case .noChip: return "check the clip is seated on the chip, the chip is powered at the right voltage, and the programmer string"
         case .multipleChips: return "name the chip the board expects (chip.name in board.toml)"
+        case .chipMismatch: return "check you clipped the right chip and chose the right board; board.toml's chip.name must be flashrom's name for it"
+        case .chipSizeMismatch: return "check the board (chip.size in board.toml) and that the clip is on the right chip"
+        case .imageUnreadable: return "check the path and permissions of the image"
+        case .imageSizeMismatch: return "build the ROM for this board (its size must equal the chip's)"
+        case .foreignImage: return "flash a ROM built for this board, or pass --force-board if you are sure"
+        case .protectedRangeWouldChange(let protection, _):
+            return protection.howToUnprotect + "; or build a ROM that leaves the protected range as it is on the chip, or use a board whose policy writes only the unprotected regions"
+        case .writeFailed(let changed, _):
+            return changed ? "do not power the board off; run the flash again or write the backup back with `ownerboot flash --image <backup>`" : "check the connection and try again"
+        case .writeProtectFailed: return "check WP# is deasserted and the chip supports this range (`ownerboot wp status`)"
+        case .writeProtectNotApplied: return "deassert WP# and run `ownerboot wp enable` again"
+        case .permanentProtectionRefused: return "apply it deliberately with `ownerboot wp enable --mode permanent` once the ROM is proven"
+        case .verificationFailed(_, _, let backup, let backupHash, let restored):
+            if restored == backupHash { return "the chip holds its old contents again: check the clip and the chip's supply voltage (CH341A clones drive 5 V), then flash again" }
+            return "do NOT power the board off: check the clip and the chip's supply voltage, then write the backup back with `ownerboot flash --image \(backup)`"
+        case .backupFailed, .outputFailed: return "check the directory exists, is writable and has space"
         default: return nil
         }
     }

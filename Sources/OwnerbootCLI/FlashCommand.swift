@@ -1,16 +1,44 @@
 import ArgumentParser
+import Flash
+import Foundation
+import Orchestrator
+import Support
 
-/// `ownerboot flash`.
-struct FlashCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "flash", abstract: "Write a ROM to a board's chip: write-protect aware, with backup and readback verification.")
+/// `ownerboot flash`: parses, maps the board to an `ExpectedTarget`, runs `FlashOperation`,
+/// prints the summary or the record.
+struct FlashCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flash",
+        abstract: "Write a ROM to a board's chip: write-protect aware, with backup and readback verification.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME).") var board: String?
-    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "flashrom programmer string (default: the board's chip.programmer).") var programmer: String?
+    @Option(help: "The ROM image to write.") var image: String
+    @Option(help: "flashrom's chip name when no board is given (e.g. W25Q128.V).") var chip: String?
+    @Flag(help: "Probe, check and plan only; write nothing.") var dryRun = false
+    @Flag(help: "With --dry-run: read the chip for an exact plan.") var readChip = false
+    @Flag(help: "When changed blocks are protected, write only the unprotected regions instead of refusing.") var writableRegionsOnly = false
+    @Option(help: "Where to keep the chip's old contents (default: $OWNERBOOT_HOME/backups).") var backupDir: String?
+    @Flag(help: "Print the flash record as JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         global.bootstrapLogging()
-        _ = try BoardSelection.load(board, global: global)
-        throw NotImplemented(command: "flash")
+        let board = try board.map { try BoardSelection.load($0, global: global) }
+        let policy: FlashPlan.Policy = writableRegionsOnly ? .writableRegionsOnly : .refuse
+        var target = board.map { FlashTargetAdapter.target(for: $0, onProtected: policy) }
+            ?? ExpectedTarget(chipName: chip, writeProtect: WriteProtectPolicy(onProtected: policy))
+        if let chip { target.chipName = chip }
+        let operation = FlashOperation(
+            programmer: try FlashTargetAdapter.programmer(programmer, board: board), target: target,
+            options: .init(backupDirectory: backupDir.map { URL(fileURLWithPath: $0) } ?? FlashTargetAdapter.defaultBackupDirectory(),
+                           dryRun: dryRun, dryRunReadsChip: readChip))
+        let quiet = json
+        let record = try await operation.run(imageURL: URL(fileURLWithPath: image)) { progress in
+            if !quiet { FlashProgressPrinter.report(progress) }
+        }
+        if json { return try JSONOutput.print(record) }
+        print(FlashSummary.text(record))
+        if record.writeProtectConfirmed == false { throw ExitCode(3) }
     }
 }

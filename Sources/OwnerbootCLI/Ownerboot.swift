@@ -9,7 +9,8 @@ public struct Ownerboot: AsyncParsableCommand {
         discussion: "Arguments may be given make-style: `ownerboot build board=qemu-x86` is `ownerboot build --board qemu-x86`.",
         subcommands: [
             BoardsCommand.self, PlanCommand.self, BuildCommand.self, InspectCommand.self,
-            FlashCommand.self, TestCommand.self, FleetCommand.self, DiskCommand.self, BenchCommand.self,
+            FlashCommand.self, ReadCommand.self, VerifyCommand.self, WriteProtectCommand.self, ProgrammersCommand.self,
+            TestCommand.self, FleetCommand.self, DiskCommand.self, BenchCommand.self,
         ])
 
     public init() {}
