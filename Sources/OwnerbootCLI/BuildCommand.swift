@@ -1,16 +1,37 @@
 import ArgumentParser
+import Foundation
+import Orchestrator
 
-/// `ownerboot build`.
+/// `ownerboot build`: build a board's derivation set and print the generation and paths.
 struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Build a board's derivation set and print the generation and paths.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME).") var board: String?
+    @Flag(help: "Build every component twice and require bit-identical outputs.") var check = false
+    @Option(help: "Derivations built at once.") var jobs = 2
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         global.bootstrapLogging()
-        _ = try BoardSelection.load(board, global: global)
-        throw NotImplemented(command: "build")
+        let board = try BoardSelection.load(board, global: global)
+        let store = try Store()
+        let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
+        let quiet = json
+        let builder = Builder(store: store, jobs: jobs, check: check) { event in
+            guard !quiet else { return }
+            switch event {
+            case .started(let name, let hash): print("building \(name) (\(hash.prefix(12)))…")
+            case .finished(let name, let seconds, let cached):
+                if !cached { print(String(format: "built %@ in %.1f s", name, seconds)) }
+            case .checked(let name, let identical): print("check \(name): \(identical ? "bit-identical" : "DIFFERS")")
+            }
+            fflush(nil)
+        }
+        let summary = try builder.build(plan)
+        try ResultLinks.update(board: board.name, outputs: summary.outputs, in: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        if json { return try JSONOutput.print(summary) }
+        print(String(format: "%@ generation %d (set %@): %d built, %d cached, %.1f s", board.name, summary.generation, String(summary.setHash.prefix(16)), summary.built.count, summary.cached.count, summary.seconds))
+        for name in summary.outputs.keys.sorted() { print("  result/\(board.name)/\(name) -> \(summary.outputs[name]!)") }
     }
 }
