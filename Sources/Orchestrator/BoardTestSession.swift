@@ -25,8 +25,9 @@ public struct BoardTestSession: Sendable {
         }
     }
 
-    /// Writes `rom` into the emulated chip whose image file is `chipImage`.
-    public typealias Flasher = @Sendable (_ rom: URL, _ chipImage: URL) throws -> Void
+    /// Writes `rom` into the emulated chip whose image file is `chipImage`; `protected`: the
+    /// chip's write protection is on (an update of a deployed board).
+    public typealias Flasher = @Sendable (_ rom: URL, _ chipImage: URL, _ protected: Bool) throws -> Void
 
     public var tests: BoardTests
     public var artifacts: Artifacts
@@ -105,11 +106,15 @@ public struct BoardTestSession: Sendable {
             let size = try FileManager.default.attributesOfItem(atPath: artifacts.rom.path)[.size] as? Int ?? 0
             // A blank chip is all ones, as a new SPI flash is.
             try Data(repeating: 0xFF, count: size).write(to: chip)
+            // First install on a blank chip, as with a clip before protection is enabled; an
+            // update then goes onto the chip with its write protection on.
             if scenario.rom == .update {
                 guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
-                try flash(previous, chip)
+                try flash(previous, chip, false)
+                try flash(artifacts.rom, chip, true)
+            } else {
+                try flash(artifacts.rom, chip, false)
             }
-            try flash(artifacts.rom, chip)
             return chip
         }
     }

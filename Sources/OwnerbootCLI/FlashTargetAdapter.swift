@@ -6,21 +6,10 @@ import Orchestrator
 /// a chip against, and holds the flash commands' shared defaults.
 enum FlashTargetAdapter {
     static func target(for board: Board, onProtected: FlashPlan.Policy) -> ExpectedTarget {
-        ExpectedTarget(
-            chipName: board.chip.name, chipSize: board.chip.sizeBytes,
-            writeProtect: WriteProtectPolicy(onProtected: onProtected, apply: board.writeProtect.flatMap(state)))
+        BoardFlashTarget.target(for: board, onProtected: onProtected)
     }
 
-    /// The protection a board's policy asks for; "none" leaves the chip as it is.
-    static func state(_ spec: WriteProtectSpec) -> WriteProtectState? {
-        let range = ByteRange(start: spec.start, length: spec.length)
-        switch spec.mode {
-        case .hardware: return WriteProtectState(range: range, mode: .hardware)
-        case .software: return WriteProtectState(range: range, mode: .disabled)
-        case .permanent: return WriteProtectState(range: range, mode: .permanent)
-        case .none: return nil
-        }
-    }
+    static func state(_ spec: WriteProtectSpec) -> WriteProtectState? { BoardFlashTarget.state(spec) }
 
     /// The programmer given, or the board's default one.
     static func programmer(_ given: String?, board: Board?) throws -> ProgrammerString {
@@ -30,13 +19,7 @@ enum FlashTargetAdapter {
         return try ProgrammerString(parsing: text)
     }
 
-    /// `$OWNERBOOT_HOME/backups`, OWNERBOOT_HOME defaulting to ~/.local/share/ownerboot.
-    static func defaultBackupDirectory() -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        let home = environment["OWNERBOOT_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/ownerboot")
-        return home.appendingPathComponent("backups")
-    }
+    static func defaultBackupDirectory() -> URL { BoardFlashTarget.defaultBackupDirectory() }
 }
 
 /// Errors in how a flash command was called.

@@ -35,7 +35,7 @@ import Testing
             tests: tests,
             artifacts: .init(rom: rom, osImage: dir.appendingPathComponent("unused"), previousROM: previous, variables: ["generation": "2"], luksUUID: nil),
             workDirectory: dir.appendingPathComponent("work"),
-            flash: { source, chip in
+            flash: { source, chip, _ in
                 flashed.append(source.lastPathComponent)
                 try FileManager.default.removeItem(at: chip)
                 try FileManager.default.copyItem(at: source, to: chip)

@@ -1,0 +1,59 @@
+import Boot
+import Foundation
+import Support
+
+/// What the latest build of a board left in the store, as the QEMU tests need it: the ROM,
+/// the OS image, the previous generation's ROM, and the values the console should show
+/// (read from the ROM's own manifest, so a test checks what is really in the image).
+public enum BuiltArtifacts {
+    public static func latest(board: Board, store: Store) throws -> BoardTestSession.Artifacts {
+        let generations = try store.generations(board: board.name)
+        guard let current = generations.last else { throw ArtifactError.notBuilt(board: board.name) }
+        let rom = try romPath(current, board: board, store: store)
+        let os = try componentPath("os", current, board: board, store: store).appendingPathComponent("os.ext4")
+        let previous = try generations.dropLast().last.map { try romPath($0, board: board, store: store) }
+        guard let bytes = FileManager.default.contents(atPath: rom.path),
+              let manifest = try OwnerbootManifest.read(fromImage: Array(bytes)) else {
+            throw ArtifactError.noManifest(path: rom.path)
+        }
+        return .init(
+            rom: rom, osImage: os, previousROM: previous,
+            variables: ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash],
+            luksUUID: board.rootUUID)
+    }
+
+    static func componentPath(_ name: String, _ generation: Store.Generation, board: Board, store: Store) throws -> URL {
+        guard let hash = generation.components[name] else { throw ArtifactError.noComponent(board: board.name, component: name, generation: generation.number) }
+        let url = store.path(hash: hash, name: name)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw ArtifactError.collected(path: url.path, board: board.name) }
+        return url
+    }
+
+    static func romPath(_ generation: Store.Generation, board: Board, store: Store) throws -> URL {
+        try componentPath(BuildPlan.romComponent, generation, board: board, store: store).appendingPathComponent("\(board.name).rom")
+    }
+}
+
+public enum ArtifactError: UserFacingError, Equatable {
+    case notBuilt(board: String)
+    case noComponent(board: String, component: String, generation: Int)
+    case collected(path: String, board: String)
+    case noManifest(path: String)
+
+    public var message: String {
+        switch self {
+        case .notBuilt(let board): return "board \(board) has not been built yet"
+        case .noComponent(let board, let component, let generation): return "generation \(generation) of \(board) has no \(component) component"
+        case .collected(let path, _): return "\(path) is gone from the store (garbage-collected?)"
+        case .noManifest(let path): return "\(path) carries no ownerboot manifest"
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .notBuilt(let board), .collected(_, let board): return "run `ownerboot build board=\(board)`"
+        case .noComponent: return "add the component to board.toml and build again"
+        case .noManifest: return "rebuild: ownerboot adds the manifest when it assembles the ROM"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Boot
+import Flash
+import Foundation
+import Support
+
+/// Turns a `FlashRecord` into the inventory's flash event for a device: what generation and
+/// set the image carried (from its manifest), the outcome, what was written, the backup.
+public enum FleetRecorder {
+    public static func record(_ record: FlashRecord, device: String, inventory: Inventory) throws {
+        let manifest = (try? FileManager.default.contents(atPath: record.imagePath).flatMap { try OwnerbootManifest.read(fromImage: Array($0)) }) ?? nil
+        // A flash that returns a record put a verified image on the chip (or found it there);
+        // refusals and failures throw instead and are recorded by `recordFailure`.
+        let outcome: FlashEvent.Outcome = record.outcome == .planned ? .refused : .success
+        try inventory.recordFlash(device: device) {
+            FlashEvent(
+                deviceId: $0, time: record.time, generation: manifest?.generation, setHash: manifest?.setHash,
+                romHash: record.imageHash, readbackHash: record.readbackHash, chip: record.chip.name,
+                programmer: record.programmer, outcome: outcome, bytesWritten: record.bytesWritten, backupReference: record.backupPath)
+        }
+    }
+
+    /// Records a flash that was refused or failed: nothing verified reached the chip (or the
+    /// backup was restored), so the device's status does not move.
+    public static func recordFailure(_ error: Error, imagePath: String, programmer: String, chip: String, device: String, inventory: Inventory) throws {
+        let bytes = FileManager.default.contents(atPath: imagePath).map { Array($0) }
+        let manifest = bytes.flatMap { try? OwnerbootManifest.read(fromImage: $0) }
+        let refused: Bool
+        if let flashError = error as? FlashError {
+            switch flashError {
+            case .verificationFailed, .operationFailed, .writeFailed: refused = false
+            default: refused = true
+            }
+        } else {
+            refused = false
+        }
+        try inventory.recordFlash(device: device) {
+            FlashEvent(
+                deviceId: $0, generation: manifest?.generation, setHash: manifest?.setHash,
+                romHash: bytes.map { Support.SHA256Digest.hex($0) } ?? "unreadable", readbackHash: nil, chip: chip,
+                programmer: programmer, outcome: refused ? .refused : .failed, bytesWritten: 0, backupReference: nil)
+        }
+    }
+}
