@@ -29,6 +29,8 @@ public struct Builder: Sendable {
     public var jobs: Int
     public var check: Bool
     public var onEvent: @Sendable (Event) -> Void
+    /// Passed to every sandbox (tests only; see `Sandbox.Invocation.extraReadOnlyBinds`).
+    public var extraReadOnlyBinds: [(host: String, sandbox: String)] = []
 
     public init(store: Store, jobs: Int = 2, check: Bool = false, onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
         self.store = store
@@ -110,9 +112,10 @@ public struct Builder: Sendable {
         let buildenv = plan.steps[0].derivation
         var environment = Sandbox.baseEnvironment(sourceDateEpoch: step.derivation.sourceDateEpoch ?? 0, jobs: ProcessInfo.processInfo.activeProcessorCount, board: plan.board.name)
         environment.merge(step.derivation.env) { _, new in new }
-        let invocation = Sandbox.Invocation(
+        var invocation = Sandbox.Invocation(
             root: store.path(of: buildenv), builder: step.builder!, inputs: step.inputPaths,
             buildDirectory: buildDir, outputDirectory: output, environment: environment, log: log)
+        invocation.extraReadOnlyBinds = extraReadOnlyBinds
         try Sandbox().run(invocation, name: step.derivation.name)
     }
 

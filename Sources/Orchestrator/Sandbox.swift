@@ -15,6 +15,9 @@ public struct Sandbox: Sendable {
         public var environment: [String: String]
         public var log: URL
         public var timeout: Double
+        /// Host folders bound read-only over the root (tests only: they borrow the host's
+        /// /usr instead of a pinned build environment, to stay fast).
+        public var extraReadOnlyBinds: [(host: String, sandbox: String)] = []
 
         public init(root: URL, builder: URL, inputs: [(name: String, path: URL)], buildDirectory: URL, outputDirectory: URL, environment: [String: String], log: URL, timeout: Double = 7200) {
             self.root = root
@@ -42,6 +45,9 @@ public struct Sandbox: Sendable {
         var args = [
             "--unshare-all", "--die-with-parent", "--clearenv", "--new-session",
             "--ro-bind", invocation.root.path, "/",
+        ]
+        for bind in invocation.extraReadOnlyBinds { args += ["--ro-bind", bind.host, bind.sandbox] }
+        args += [
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
             // A tmpfs at /inputs gives the read-only root a place for the input mount points.
             "--tmpfs", "/inputs",

@@ -1,0 +1,173 @@
+import Foundation
+import Support
+import Testing
+@testable import Orchestrator
+
+/// Real builds of the fixture board in the bubblewrap sandbox.
+@Suite(.serialized) struct BuildTests {
+    func hashes(_ plan: BuildPlan) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.derivation.name, $0.derivation.hash) })
+    }
+
+    @Test func sameInputsSameHashesAndASecondBuildIsAllCacheHits() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let plan = try fixture.plan()
+        #expect(hashes(plan) == hashes(try fixture.plan()))
+        let first = try fixture.builder().build(plan)
+        #expect(Set(first.built) == ["hello", "bundle", "independent"])
+        let said = try String(contentsOfFile: first.outputs["hello"]! + "/said.txt", encoding: .utf8)
+        #expect(said == "hello\n")
+        let second = try fixture.builder().build(try fixture.plan())
+        #expect(second.built.isEmpty)
+        #expect(second.generation == first.generation)
+        #expect(try fixture.store.verify().isEmpty)
+    }
+
+    @Test func anInputChangeRehashesThatDerivationAndItsDependentsOnly() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let before = hashes(try fixture.plan())
+        try fixture.write("hello.c", "#include <stdio.h>\nint main(void) { puts(GREETING \"!\"); return 0; }\n")
+        let afterSource = hashes(try fixture.plan())
+        #expect(afterSource["hello"] != before["hello"])
+        #expect(afterSource["bundle"] != before["bundle"])
+        #expect(afterSource["independent"] == before["independent"])
+        #expect(afterSource["buildenv"] == before["buildenv"])
+
+        try fixture.write("board.toml", FixtureBoard.boardToml.replacingOccurrences(of: "GREETING = \"hello\"", with: "GREETING = \"howdy\""))
+        let afterEnv = hashes(try fixture.plan())
+        #expect(afterEnv["hello"] != afterSource["hello"])
+        #expect(afterEnv["independent"] == before["independent"])
+
+        try fixture.write("hello.sh", "gcc -O1 -DGREETING=\\\"$GREETING\\\" -o /out/hello /inputs/hello.c\n")
+        #expect(hashes(try fixture.plan())["hello"] != afterEnv["hello"])
+    }
+
+    @Test func aDifferentBuildEnvironmentChangesEveryComponent() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        var lock = try fixture.lock
+        let before = hashes(try BuildPlan.make(board: try fixture.board, lock: lock, store: fixture.store))
+        lock.buildenv!.packages[0].version = "4:12.2.0-4"
+        let after = hashes(try BuildPlan.make(board: try fixture.board, lock: lock, store: fixture.store))
+        #expect(Set(["buildenv", "hello", "bundle", "independent"]).allSatisfy { before[$0] != after[$0] })
+    }
+
+    /// A builder outcome inside the sandbox, and the same command outside as the control
+    /// that shows the test could fail.
+    func sandboxRefuses(_ script: String, fixture: FixtureBoard, control: () throws -> Bool) throws {
+        #expect(try control(), "the control must succeed outside the sandbox")
+        // The sandbox itself works: the fixture builds before the script is swapped in.
+        try fixture.write("independent.sh", "cp /inputs/note.txt /out/note.txt\n")
+        _ = try fixture.builder().build(try fixture.plan())
+        try fixture.write("independent.sh", script)
+        do {
+            _ = try fixture.builder().build(try fixture.plan())
+            Issue.record("the sandbox let `\(script)` succeed")
+        } catch let BuildError.builderFailed(derivation, _, _, _) {
+            #expect(derivation == "independent")
+        }
+        #expect(!fixture.store.contains(try fixture.plan().step(named: "independent")!.derivation))
+    }
+
+    @Test func theSandboxHasNoNetwork() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let listener = try LoopbackListener()
+        defer { listener.close() }
+        let connect = "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", \(listener.port)), timeout=3)'"
+        try sandboxRefuses(connect + "\n", fixture: fixture) {
+            try ProcessRunner(timeout: 10).run("sh", ["-c", connect]).succeeded
+        }
+    }
+
+    @Test func theSandboxCannotReadTheHostsHome() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let secret = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".ownerboot-sandbox-probe-\(UUID().uuidString)")
+        try Data("secret".utf8).write(to: secret)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        try sandboxRefuses("cat \(secret.path) > /out/leak\n", fixture: fixture) {
+            FileManager.default.isReadableFile(atPath: secret.path)
+        }
+    }
+
+    @Test func theSandboxCannotWriteOutsideOut() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        try sandboxRefuses("echo x > /usr/ownerboot-escape\n", fixture: fixture) { true }
+        #expect(!FileManager.default.fileExists(atPath: "/usr/ownerboot-escape"))
+        try sandboxRefuses("echo x > /inputs/note.txt\n", fixture: fixture) { true }
+        #expect(try String(contentsOf: fixture.directory.appendingPathComponent("note.txt"), encoding: .utf8) == "independent\n")
+    }
+
+    @Test func checkCatchesABuilderThatEmbedsTheTime() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        try fixture.write("independent.sh", "date +%s%N > /out/stamp\n")
+        do {
+            _ = try fixture.builder(check: true).build(try fixture.plan())
+            Issue.record("a time-embedding builder passed --check")
+        } catch let BuildError.notReproducible(derivation, _, _, files) {
+            #expect(derivation == "independent")
+            #expect(files == ["stamp"])
+        }
+        // Deterministic builders pass the same check.
+        try fixture.write("independent.sh", "echo same > /out/stamp\n")
+        let summary = try fixture.builder(check: true).build(try fixture.plan())
+        #expect(Set(summary.checked) == ["hello", "bundle", "independent"])
+    }
+
+    @Test func debrisOfAnInterruptedBuildIsNotAnOutputAndIsReplaced() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let step = try fixture.plan().step(named: "independent")!
+        // What a kill between the rename and the index write leaves: a folder, no record.
+        let target = fixture.store.path(of: step.derivation)
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        try Data("half".utf8).write(to: target.appendingPathComponent("note.txt"))
+        // And what a kill mid-build leaves: a temporary folder.
+        _ = try fixture.store.temporaryDirectory(for: step.derivation)
+        #expect(!fixture.store.contains(step.derivation))
+        let summary = try fixture.builder().build(try fixture.plan())
+        #expect(summary.built.contains("independent"))
+        #expect(try String(contentsOf: target.appendingPathComponent("note.txt"), encoding: .utf8) == "independent\n")
+        #expect(try fixture.store.verify().isEmpty)
+        _ = try fixture.store.collectGarbage()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.root.appendingPathComponent(".tmp").path).isEmpty)
+    }
+
+    @Test func aNewSetBecomesTheNextGeneration() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let first = try fixture.builder().build(try fixture.plan())
+        try fixture.write("note.txt", "changed\n")
+        let second = try fixture.builder().build(try fixture.plan())
+        #expect(second.generation == first.generation + 1)
+        #expect(second.built == ["independent"])
+        #expect(try fixture.store.generations(board: "fixture").map(\.number) == [1, 2])
+    }
+}
+
+/// A TCP listener on 127.0.0.1 (the control for the no-network test).
+final class LoopbackListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}
