@@ -6,12 +6,14 @@ import Support
 /// the OS image, the previous generation's ROM, and the values the console should show
 /// (read from the ROM's own manifest, so a test checks what is really in the image).
 public enum BuiltArtifacts {
-    public static func latest(board: Board, store: Store) throws -> BoardTestSession.Artifacts {
+    /// The generation with `setHash` (what the checkout builds) and, for updates, the most
+    /// recent other generation of the board whose outputs are still in the store.
+    public static func of(board: Board, setHash: String, store: Store) throws -> BoardTestSession.Artifacts {
         let generations = try store.generations(board: board.name)
-        guard let current = generations.last else { throw ArtifactError.notBuilt(board: board.name) }
+        guard let current = generations.first(where: { $0.setHash == setHash }) else { throw ArtifactError.notBuilt(board: board.name) }
         let rom = try romPath(current, board: board, store: store)
         let os = try componentPath("os", current, board: board, store: store).appendingPathComponent("os.ext4")
-        let previous = try generations.dropLast().last.map { try romPath($0, board: board, store: store) }
+        let previous = generations.filter { $0.setHash != setHash }.reversed().lazy.compactMap { try? romPath($0, board: board, store: store) }.first
         guard let bytes = FileManager.default.contents(atPath: rom.path),
               let manifest = try OwnerbootManifest.read(fromImage: Array(bytes)) else {
             throw ArtifactError.noManifest(path: rom.path)

@@ -6,7 +6,7 @@ import Orchestrator
 struct FleetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet", abstract: "Which device runs which firmware generation; which are outdated.",
-        subcommands: [List.self, Add.self, Show.self, Remove.self, Export.self, Import.self],
+        subcommands: [List.self, Add.self, Show.self, Remove.self, Identify.self, Export.self, Import.self],
         defaultSubcommand: List.self)
 
     static func inventory() throws -> Inventory { try Inventory.open(home: OwnerbootHome.url()) }
@@ -82,6 +82,27 @@ struct FleetCommand: ParsableCommand {
             global.bootstrapLogging()
             try FleetCommand.inventory().removeDevice(named: name)
             print("removed \(name)")
+        }
+    }
+
+    struct Identify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Which board and generation a chip dump holds, and whether it is exactly what was built.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "A chip dump (e.g. from `ownerboot read`).") var dump: String
+        @Option(help: "Record the readback for this device.") var device: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            global.bootstrapLogging()
+            let identification = try FleetIdentifier(store: try Store()).identify(dumpAt: URL(fileURLWithPath: dump))
+            if let device {
+                let inventory = try FleetCommand.inventory()
+                let id = try inventory.device(named: device).id
+                try inventory.recordReadback(Readback(deviceId: id, dumpHash: identification.dumpHash, identifiedAs: identification.summary, generation: identification.generation, setHash: identification.setHash))
+            }
+            if json { return try JSONOutput.print(identification) }
+            print("\(dump): \(identification.summary)")
+            if identification.state != .matching { throw ExitCode(1) }
         }
     }
 

@@ -1,9 +1,12 @@
+import Foundation
 import Orchestrator
 
-/// The generations the fleet compares against. Until the store records generations this is
-/// empty, so every flashed device shows as "unknown firmware" rather than a guess.
+/// The generations the fleet compares against: what the store recorded for each board.
 enum GenerationRecords {
     static func lookup() throws -> GenerationLookup {
-        FixedGenerations()
+        let all = try Store().allGenerations()
+        var byBoard: [String: [(number: Int, setHash: String)]] = [:]
+        for generation in all { byBoard[generation.board, default: []].append((generation.number, generation.setHash)) }
+        return FixedGenerations(byBoard)
     }
 }

@@ -18,7 +18,14 @@ struct TestCommand: ParsableCommand {
         let board = try BoardSelection.load(board, global: global)
         let tests = try TestScenarioLoader().load(board.directory.appendingPathComponent("tests.toml"))
         let store = try Store()
-        let artifacts = try BuiltArtifacts.latest(board: board, store: store)
+        // Build first (all cache hits when `ownerboot build` already ran): the test boots
+        // exactly what this checkout builds.
+        let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
+        let silent = json
+        let summary = try Builder(store: store, jobs: 2) { event in
+            if case .started(let name, _) = event, !silent { print("building \(name)…"); fflush(nil) }
+        }.build(plan)
+        let artifacts = try BuiltArtifacts.of(board: board, setHash: summary.setHash, store: store)
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
         let flasher = EmulatedChipFlasher(board: board, backupDirectory: work.appendingPathComponent("backups"))
         let session = BoardTestSession(
