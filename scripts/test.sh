@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite from a fresh clone: installs the system dependencies, then runs
-# tier 1 (`swift test`). `.ci/run` calls exactly this.
+# The whole test suite from a fresh clone: installs the system dependencies, runs tier 1
+# (`swift test`: formats, hashing, boards, sandbox, flashing on the dummy chip, QEMU driver)
+# and tier 2 (scripts/e2e.sh: a hermetic build of qemu-x86 checked bit-for-bit, then every
+# QEMU scenario). `.ci/run` calls exactly this. OWNERBOOT_TIER=1 stops after tier 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+if [ "${OWNERBOOT_TIER:-2}" -ge 2 ]; then
+  bash scripts/e2e.sh
+fi
