@@ -35,14 +35,7 @@ public struct BuildEnvironmentBuilder: Sendable {
 
     /// name → version of what dpkg says is installed in `root`.
     public static func installedPackages(root: URL) throws -> [String: String] {
-        let out = try ProcessRunner().checked("dpkg-query", ["--admindir=\(root.path)/var/lib/dpkg", "-W", "-f=${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n"]).stdoutText
-        var result: [String: String] = [:]
-        for line in out.split(separator: "\n") {
-            let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count >= 4, parts[3].hasPrefix("ii") else { continue }
-            result[parts[0]] = parts[1]
-        }
-        return result
+        Dictionary(try packageList(root: root).map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The package list of a root, with architectures, sorted by name.

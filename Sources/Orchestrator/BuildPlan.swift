@@ -66,8 +66,7 @@ public struct BuildPlan: Sendable {
         for name in order.filter({ $0 != romComponent }) + order.filter({ $0 == romComponent }) {
             let component = components[name]!
             if name == romComponent {
-                let pairs = componentHashes.keys.sorted().map { [$0, componentHashes[$0]!] }
-                setHash = SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: pairs, options: [.sortedKeys, .withoutEscapingSlashes])))
+                setHash = try Self.setHash(componentHashes)
                 (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
                 manifest = OwnerbootManifest(board: board.name, generation: generation, setHash: setHash, components: componentHashes)
             }
@@ -107,11 +106,16 @@ public struct BuildPlan: Sendable {
             steps.append(Step(derivation: derivation, dependencies: dependencies, builder: builder, inputPaths: paths))
         }
         if !components.keys.contains(romComponent) {
-            let pairs = componentHashes.keys.sorted().map { [$0, componentHashes[$0]!] }
-            setHash = SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: pairs, options: [.sortedKeys, .withoutEscapingSlashes])))
+            setHash = try Self.setHash(componentHashes)
             (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
         }
         return BuildPlan(board: board, lock: lock, steps: steps, setHash: setHash, generation: generation, generationIsNew: isNew, manifest: manifest)
+    }
+
+    /// SHA-256 of `[["name","hash"],…]` sorted by name (docs/derivation-hash.md).
+    static func setHash(_ components: [String: String]) throws -> String {
+        let pairs = components.keys.sorted().map { [$0, components[$0]!] }
+        return SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: pairs, options: [.sortedKeys, .withoutEscapingSlashes])))
     }
 
     /// Component name → derivation hash.
