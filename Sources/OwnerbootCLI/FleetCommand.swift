@@ -1,9 +1,10 @@
 import ArgumentParser
+import Flash
 import Foundation
 import Orchestrator
 
 /// `ownerboot fleet …`: which device runs which generation.
-struct FleetCommand: ParsableCommand {
+struct FleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet", abstract: "Which device runs which firmware generation; which are outdated.",
         subcommands: [List.self, Add.self, Show.self, Remove.self, Identify.self, Export.self, Import.self],
@@ -85,23 +86,39 @@ struct FleetCommand: ParsableCommand {
         }
     }
 
-    struct Identify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Which board and generation a chip dump holds, and whether it is exactly what was built.")
+    struct Identify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Which board and generation a chip dump (or a live chip) holds, and whether it is exactly what was built.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "A chip dump (e.g. from `ownerboot read`).") var dump: String
+        @Argument(help: "A chip dump (e.g. from `ownerboot read`); omit with --programmer.") var dump: String?
+        @Option(help: "Read the chip through this flashrom programmer instead of a dump.") var programmer: String?
         @Option(help: "Record the readback for this device.") var device: String?
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
+        func run() async throws {
             global.bootstrapLogging()
-            let identification = try FleetIdentifier(store: try Store()).identify(dumpAt: URL(fileURLWithPath: dump))
+            let identifier = FleetIdentifier(store: try Store())
+            let identification: Identification
+            let source: String
+            if let programmer {
+                let bytes = try await FlashSession.with(programmer: try ProgrammerString(parsing: programmer)) { session in
+                    _ = try session.probe()
+                    return try session.read()
+                }
+                identification = try identifier.identify(bytes)
+                source = programmer
+            } else if let dump {
+                identification = try identifier.identify(dumpAt: URL(fileURLWithPath: dump))
+                source = dump
+            } else {
+                throw ValidationError("give a dump file or --programmer P")
+            }
             if let device {
                 let inventory = try FleetCommand.inventory()
                 let id = try inventory.device(named: device).id
                 try inventory.recordReadback(Readback(deviceId: id, dumpHash: identification.dumpHash, identifiedAs: identification.summary, generation: identification.generation, setHash: identification.setHash))
             }
             if json { return try JSONOutput.print(identification) }
-            print("\(dump): \(identification.summary)")
+            print("\(source): \(identification.summary)")
             if identification.state != .matching { throw ExitCode(1) }
         }
     }

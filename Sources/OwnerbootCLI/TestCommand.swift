@@ -32,6 +32,7 @@ struct TestCommand: ParsableCommand {
             tests: tests, artifacts: artifacts, workDirectory: work,
             flash: { rom, chip, protected in _ = try flasher.flashBlocking(rom: rom, chipImage: chip, protected: protected) },
             parallelism: jobs)
+        InterruptHandler.install()
         let quiet = json
         if !quiet { print("testing \(board.name) generation \(artifacts.variables["generation"] ?? "?") in QEMU; transcripts in \(work.path)") }
         let results = try session.run(names: scenarios) { result in
