@@ -87,4 +87,6 @@ public struct ComponentSpec: Sendable, Codable, Equatable {
     /// Source names, other components' names, or files of the board folder.
     public var inputs: [String]
     public var env: [String: String]
+    /// Pack a staged folder of the output into an initramfs with ownerboot's cpio writer.
+    public var pack: PackSpec?
 }

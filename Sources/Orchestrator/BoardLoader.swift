@@ -1,3 +1,4 @@
+import Boot
 import Foundation
 import Support
 import TOMLKit
@@ -19,7 +20,7 @@ public struct BoardLoader: Sendable {
     /// Tables of named tables (`[sources.NAME]`, `[components.NAME]`) and their keys.
     static let namedSections: [String: Set<String>] = [
         "sources": ["kind", "package", "version"],
-        "components": ["builder", "inputs", "env"],
+        "components": ["builder", "inputs", "env", "pack"],
     ]
 
     public func load(_ file: URL) throws -> Board {
@@ -126,7 +127,22 @@ public struct BoardLoader: Sendable {
                     env[key] = value
                 }
             }
-            return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env)
+            var pack: PackSpec?
+            if let value = fields.value(section, "pack") {
+                let line = lines.lineOfKey("pack", in: section)
+                guard let table = value.table, let tree = table["tree"]?.string, let output = table["output"]?.string else {
+                    throw BoardError.wrongType(file: path, line: line, key: "\(section).pack", expected: "a table { tree = \"DIR\", output = \"FILE\", compression = \"gzip\", devices = [\"dev/console c 5 1\"] }")
+                }
+                for key in table.keys where !["tree", "output", "compression", "devices"].contains(key) {
+                    throw BoardError.unknownKey(file: path, line: line, key: "\(section).pack.\(key)", suggestion: NearMiss.closest(to: key, in: ["tree", "output", "compression", "devices"]))
+                }
+                let compressionText = table["compression"]?.string ?? "gzip"
+                guard let compression = Compression.Format(rawValue: compressionText) else {
+                    throw BoardError.invalidValue(file: path, line: line, key: "\(section).pack.compression", value: "\"\(compressionText)\"", expected: Compression.Format.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                pack = PackSpec(tree: tree, output: output, compression: compression, devices: table["devices"]?.array?.compactMap(\.string) ?? [])
+            }
+            return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack)
         }
         return Board(
             name: name,

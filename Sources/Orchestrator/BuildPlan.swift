@@ -15,6 +15,8 @@ public struct BuildPlan: Sendable {
         public var inputPaths: [(name: String, path: URL)]
         /// The source spec (for `source-*` steps).
         public var source: SourceSpec?
+        /// For components that pack a staged folder into an initramfs.
+        public var pack: PackSpec? = nil
     }
 
     /// The component that is the flash image; ownerboot gives it the manifest and command line.
@@ -91,6 +93,7 @@ public struct BuildPlan: Sendable {
                 }
             }
             var env = component.env
+            if let pack = component.pack { env["OWNERBOOT_PACK"] = pack.canonical }
             if name == romComponent {
                 let base = env.removeValue(forKey: "CMDLINE") ?? "console=ttyS0,115200"
                 var cmdline = base + " ownerboot.board=\(board.name) ownerboot.generation=\(generation) ownerboot.set=\(setHash)"
@@ -103,7 +106,7 @@ public struct BuildPlan: Sendable {
                 name: name, kind: .component, builderHash: try SHA256Digest.hex(fileAt: builder), inputs: inputs, env: env,
                 buildEnvironment: buildenv.hash, sourceDateEpoch: spec.sourceDateEpoch)
             componentHashes[name] = derivation.hash
-            steps.append(Step(derivation: derivation, dependencies: dependencies, builder: builder, inputPaths: paths))
+            steps.append(Step(derivation: derivation, dependencies: dependencies, builder: builder, inputPaths: paths, pack: component.pack))
         }
         if !components.keys.contains(romComponent) {
             setHash = try Self.setHash(componentHashes)

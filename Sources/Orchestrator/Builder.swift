@@ -117,6 +117,9 @@ public struct Builder: Sendable {
             buildDirectory: buildDir, outputDirectory: output, environment: environment, log: log)
         invocation.extraReadOnlyBinds = extraReadOnlyBinds
         try Sandbox().run(invocation, name: step.derivation.name)
+        if let pack = step.pack {
+            try TreePacker.pack(pack, in: output, mtime: step.derivation.sourceDateEpoch ?? 0)
+        }
     }
 
     /// Builds the component again elsewhere and compares with what the store holds.
