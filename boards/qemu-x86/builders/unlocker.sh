@@ -1,8 +1,9 @@
-# unlocker: the initramfs. busybox and cryptsetup come from the pinned build environment
+# unlocker: the initramfs tree. busybox and cryptsetup come from the pinned build environment
 # (busybox-static, cryptsetup-bin), with cryptsetup's shared-library closure read from
-# its ELF headers (DT_NEEDED, PT_INTERP). Packed as a deterministic cpio newc, gzip -n.
-# Inputs: /inputs/unlocker-init.sh. Output: /out/initramfs.cpio.gz, /out/files.txt.
-stage=/tmp/root
+# its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
+# (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
+# Inputs: /inputs/unlocker-init.sh. Output: /out/root (packed to /out/initramfs.cpio.gz).
+stage=/out/root
 mkdir -p $stage
 cd $stage
 mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
@@ -43,8 +44,3 @@ while [ -n "$todo" ]; do
 done
 interp=$(readelf -l sbin/cryptsetup | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 cp -L "$interp" "lib64/$(basename "$interp")"
-
-# Deterministic archive: sorted names, owner 0:0, every mtime = SOURCE_DATE_EPOCH.
-find . -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-find . | LC_ALL=C sort > /out/files.txt
-cpio --quiet -o -H newc --reproducible -R 0:0 < /out/files.txt | gzip -n -9 > /out/initramfs.cpio.gz
