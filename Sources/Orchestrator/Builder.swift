@@ -64,8 +64,9 @@ public struct Builder: Sendable {
         if let error = state.error { throw error }
 
         let components = plan.componentHashes
-        let all = plan.steps.map(\.derivation.hash)
-        let number = try store.recordGeneration(board: plan.board.name, setHash: plan.setHash, components: components, derivations: all)
+        let snapshot = try BoardSnapshot.take(plan.board, store: store)
+        let all = plan.steps.map(\.derivation.hash) + [snapshot.hash]
+        let number = try store.recordGeneration(board: plan.board.name, setHash: plan.setHash, components: components, derivations: all, boardSnapshot: snapshot.storeName)
         let outputs = Dictionary(uniqueKeysWithValues: plan.steps.filter { $0.derivation.kind == .component }.map { ($0.derivation.name, store.path(of: $0.derivation).path) })
         return Summary(
             board: plan.board.name, generation: number, setHash: plan.setHash, built: state.built, cached: state.cached,
@@ -102,6 +103,9 @@ public struct Builder: Sendable {
             try SourceFetcher().fetch(spec, locked: plan.lock.sources[spec.name]!, into: output)
         case .component:
             try runSandbox(step, plan: plan, output: output, log: log)
+        case .boardSnapshot:
+            // Snapshots are copied by `BoardSnapshot.take`, never planned as build steps.
+            preconditionFailure("a board snapshot is not a build step")
         }
     }
 

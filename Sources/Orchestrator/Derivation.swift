@@ -10,6 +10,8 @@ public struct Derivation: Sendable, Codable, Equatable {
         case buildEnvironment = "buildenv"
         case source
         case component
+        /// A copy of the board folder a generation was built from (to rebuild it later).
+        case boardSnapshot = "board"
     }
 
     /// One named input and the hash that pins it.

@@ -59,6 +59,10 @@ public final class Store: Sendable {
                 t.primaryKey(["board", "number"])
             }
         }
+        migrator.registerMigration("v2") { db in
+            // The board folder each generation was built from, so it can be rebuilt.
+            try db.alter(table: "generation") { t in t.add(column: "boardSnapshot", .text) }
+        }
         return migrator
     }
 
@@ -126,6 +130,8 @@ public final class Store: Sendable {
         /// every derivation hash of the set (build environment and sources too), for gc
         public var derivations: [String]
         public var createdAt: Date
+        /// The store name of the board folder it was built from (nil for records before v2).
+        public var boardSnapshot: String?
     }
 
     public func generations(board: String) throws -> [Generation] {
@@ -146,7 +152,7 @@ public final class Store: Sendable {
             board: row["board"], number: row["number"], setHash: row["setHash"],
             components: try decoder.decode([String: String].self, from: Data((row["components"] as String).utf8)),
             derivations: try decoder.decode([String].self, from: Data((row["derivations"] as String).utf8)),
-            createdAt: row["createdAt"])
+            createdAt: row["createdAt"], boardSnapshot: row["boardSnapshot"])
     }
 
     /// The generation number a set hash has, or the one it would get if built now.
@@ -162,18 +168,20 @@ public final class Store: Sendable {
 
     /// Records a generation unless its set hash already has one; returns its number.
     @discardableResult
-    public func recordGeneration(board: String, setHash: String, components: [String: String], derivations: [String]) throws -> Int {
+    public func recordGeneration(board: String, setHash: String, components: [String: String], derivations: [String], boardSnapshot: String? = nil) throws -> Int {
         try pool.write { db in
             if let existing = try Int.fetchOne(db, sql: "SELECT number FROM generation WHERE board = ? AND setHash = ?", arguments: [board, setHash]) {
+                // Generations recorded before snapshots existed get one when built again.
+                try db.execute(sql: "UPDATE generation SET boardSnapshot = ? WHERE board = ? AND number = ? AND boardSnapshot IS NULL", arguments: [boardSnapshot, board, existing])
                 return existing
             }
             let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM generation WHERE board = ?", arguments: [board]) ?? 0) + 1
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try db.execute(
-                sql: "INSERT INTO generation (board, number, setHash, components, derivations, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO generation (board, number, setHash, components, derivations, createdAt, boardSnapshot) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [board, number, setHash, String(decoding: try encoder.encode(components), as: UTF8.self),
-                            String(decoding: try encoder.encode(derivations.sorted()), as: UTF8.self), Date()])
+                            String(decoding: try encoder.encode(derivations.sorted()), as: UTF8.self), Date(), boardSnapshot])
             return number
         }
     }

@@ -10,13 +10,21 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "The board (also: board=NAME).") var board: String?
     @Flag(help: "Build every component twice and require bit-identical outputs.") var check = false
     @Option(help: "Derivations built at once.") var jobs = 2
+    @Option(help: "Rebuild generation N from its recorded board snapshot instead of the checkout.") var generation: Int?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        var board = try BoardSelection.load(board, global: global)
         let store = try Store()
+        var recorded: Store.Generation?
+        if let generation {
+            (board, recorded) = try BoardSnapshot.board(generation: generation, of: board.name, store: store)
+        }
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
+        if let recorded, plan.setHash != recorded.setHash {
+            throw SnapshotError.setChanged(board: board.name, number: recorded.number, recorded: recorded.setHash, planned: plan.setHash)
+        }
         let quiet = json
         let builder = Builder(store: store, jobs: jobs, check: check) { event in
             guard !quiet else { return }

@@ -171,3 +171,25 @@ final class LoopbackListener {
 
     func close() { _ = Glibc.close(fd) }
 }
+
+@Suite(.serialized) struct RebuildFromRecordTests {
+    @Test func aGenerationIsRebuiltFromItsRecordAfterTheBoardChanged() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        let first = try fixture.builder().build(try fixture.plan())
+        try fixture.write("note.txt", "changed\n")
+        let second = try fixture.builder().build(try fixture.plan())
+        #expect(second.generation == first.generation + 1)
+
+        // Lose generation 1's own output, then rebuild it from its record.
+        let lost = URL(fileURLWithPath: first.outputs["independent"]!)
+        try FileManager.default.removeItem(at: lost)
+        let (board, record) = try BoardSnapshot.board(generation: first.generation, of: "fixture", store: fixture.store)
+        let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: fixture.store)
+        #expect(plan.setHash == record.setHash)
+        let rebuilt = try fixture.builder().build(plan)
+        #expect(rebuilt.generation == first.generation)
+        #expect(rebuilt.built == ["independent"])
+        #expect(try String(contentsOf: lost.appendingPathComponent("note.txt"), encoding: .utf8) == "independent\n")
+    }
+}

@@ -50,6 +50,7 @@ struct FixtureBoard {
         try write("bundle.sh", "mkdir /out/bin\ncp /inputs/hello/hello /out/bin/hello\n")
         try write("independent.sh", "cp /inputs/note.txt /out/note.txt\n")
         try write("note.txt", "independent\n")
+        try lock.write(to: directory.appendingPathComponent("ownerboot.lock"))
         try installBuildEnvironment()
     }
 
