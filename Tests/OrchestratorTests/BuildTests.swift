@@ -193,3 +193,37 @@ final class LoopbackListener {
         #expect(try String(contentsOf: lost.appendingPathComponent("note.txt"), encoding: .utf8) == "independent\n")
     }
 }
+
+@Suite(.serialized) struct SharedStoreTests {
+    /// Two builders with their own store connections (as two `ownerboot build` processes have)
+    /// build the same board at once: each output is built once, both succeed, the store verifies.
+    @Test func twoBuildsAtOnceShareTheStore() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        try fixture.write("independent.sh", "sleep 1\ncp /inputs/note.txt /out/note.txt\n")
+        let other = try Store(home: fixture.home)
+        let summaries = SummaryBox()
+        let group = DispatchGroup()
+        for store in [fixture.store, other] {
+            DispatchQueue.global().async(group: group) {
+                var builder = Builder(store: store, jobs: 2)
+                builder.extraReadOnlyBinds = [("/usr", "/usr")]
+                summaries.add(Result { try builder.build(try BuildPlan.make(board: try fixture.board, lock: try fixture.lock, store: store)) })
+            }
+        }
+        group.wait()
+        let results = try summaries.all.map { try $0.get() }
+        #expect(results.count == 2)
+        #expect(results[0].generation == results[1].generation)
+        // Every component was built by exactly one of the two.
+        #expect(results.flatMap(\.built).sorted() == ["bundle", "hello", "independent"])
+        #expect(try fixture.store.verify().isEmpty)
+    }
+}
+
+final class SummaryBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<Builder.Summary, Error>] = []
+    func add(_ result: Result<Builder.Summary, Error>) { lock.withLock { results.append(result) } }
+    var all: [Result<Builder.Summary, Error>] { lock.withLock { results } }
+}
