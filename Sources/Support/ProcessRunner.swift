@@ -71,8 +71,8 @@ public struct ProcessRunner: Sendable {
         let tmp = FileManager.default.temporaryDirectory
         let outURL = tmp.appendingPathComponent("ownerboot-run-\(UUID().uuidString).out")
         let errURL = tmp.appendingPathComponent("ownerboot-run-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
