@@ -38,6 +38,10 @@ struct TestCommand: ParsableCommand {
         let results = try session.run(names: scenarios) { result in
             guard !quiet else { return }
             print(String(format: "%@ %@ (%.1f s)", result.passed ? "PASS" : "FAIL", result.scenario, result.seconds))
+            if result.passed, let transcript = try? String(contentsOfFile: result.transcript, encoding: .utf8),
+               let reached = transcript.split(whereSeparator: \.isNewline).last(where: { $0.contains("ownerboot-os:") }) {
+                print("  console: \(reached.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
             if !result.passed {
                 print("  failed step: \(result.failedStep ?? "?")")
                 print("  \(result.failure ?? "")")
