@@ -85,9 +85,11 @@ public final class ConsoleSession: @unchecked Sendable {
 
     /// Waits until the output after the previous match contains `pattern` (a regular
     /// expression), and returns the match; later waits look only after it.
+    /// `failOn` (e.g. "Kernel panic") ends the wait at once with `ConsoleError.sawFailure`.
     @discardableResult
-    public func waitFor(_ pattern: String, timeout: Double) throws -> String {
+    public func waitFor(_ pattern: String, timeout: Double, failOn: String? = nil) throws -> String {
         let regex = try NSRegularExpression(pattern: pattern, options: [])
+        let failure = try failOn.map { try NSRegularExpression(pattern: $0, options: []) }
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -97,6 +99,10 @@ public final class ConsoleSession: @unchecked Sendable {
                let range = Range(match.range, in: text) {
                 cursor += text[..<range.upperBound].utf8.count
                 return String(text[range])
+            }
+            if let failure, let match = failure.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+               let range = Range(match.range, in: text) {
+                throw ConsoleError.sawFailure(pattern: pattern, failure: String(text[range]), transcript: transcriptURL.path)
             }
             if eof {
                 throw ConsoleError.exitedBeforeMatch(pattern: pattern, status: process.isRunning ? nil : process.terminationStatus, transcript: transcriptURL.path)
@@ -173,6 +179,7 @@ public enum ConsoleError: UserFacingError {
     case timedOut(pattern: String, seconds: Double, transcript: String)
     case exitedBeforeMatch(pattern: String, status: Int32?, transcript: String)
     case didNotExit(seconds: Double, transcript: String)
+    case sawFailure(pattern: String, failure: String, transcript: String)
 
     public var message: String {
         switch self {
@@ -182,6 +189,8 @@ public enum ConsoleError: UserFacingError {
             return "the machine stopped\(status.map { " (status \($0))" } ?? "") before /\(pattern)/ appeared (transcript: \(transcript))"
         case .didNotExit(let seconds, let transcript):
             return "the machine did not power off within \(Int(seconds)) s and was killed (transcript: \(transcript))"
+        case .sawFailure(let pattern, let failure, let transcript):
+            return "while waiting for /\(pattern)/ the console showed \"\(failure)\" (transcript: \(transcript))"
         }
     }
 

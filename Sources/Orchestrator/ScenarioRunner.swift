@@ -17,6 +17,9 @@ public struct ScenarioResult: Sendable, Codable {
 /// Boots a ROM in QEMU and plays a scenario's steps on its serial console. It does not
 /// build or flash: the caller hands it the ROM and disk the scenario asks for.
 public struct ScenarioRunner: Sendable {
+    /// Console text that fails any expectation at once.
+    public static let fatalConsolePattern = "Kernel panic"
+
     public var settings: QEMUSettings
     public var variables: [String: String]
     public var transcriptDirectory: URL
@@ -67,7 +70,7 @@ public struct ScenarioRunner: Sendable {
                     let filled = substitute(pattern)
                     let limit = min(timeout ?? remaining, remaining)
                     current = "expect /\(filled)/ (timeout \(Int(limit)) s)"
-                    try console.waitFor(filled, timeout: limit)
+                    try console.waitFor(filled, timeout: limit, failOn: Self.fatalConsolePattern)
                 case .send(let text):
                     // The transcript shows what was typed, but never the passphrase itself.
                     current = "send \(text)"
@@ -80,6 +83,11 @@ public struct ScenarioRunner: Sendable {
                         throw ScenarioFailure(message: "QEMU exited with status \(actual), expected \(status)")
                     }
                 }
+            }
+            // The passphrase is typed with echo off: it must never reach the console.
+            if let secret = variables["passphrase"], !secret.isEmpty, console.transcript.contains(secret) {
+                current = "keep the passphrase off the console"
+                throw ScenarioFailure(message: "the passphrase was echoed to the console")
             }
         } catch {
             console.close()

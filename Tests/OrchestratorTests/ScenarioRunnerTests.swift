@@ -22,13 +22,13 @@ import Testing
         ]
         """
 
-    func runEcho(_ text: String) throws -> ScenarioResult {
+    func runEcho(_ text: String, variables: [String: String] = ["word": "owner"], banner: String = "tinybios: ready\r\n") throws -> ScenarioResult {
         let dir = try RepositoryPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let tests = try TestScenarioLoader().parse(text, file: "tests.toml")
         let rom = dir.appendingPathComponent("tiny.bin")
-        try Data(ConsoleSessionTests.tinyFirmware(banner: "tinybios: ready\r\n")).write(to: rom)
-        let runner = ScenarioRunner(settings: tests.qemu, variables: ["word": "owner"], transcriptDirectory: dir)
+        try Data(ConsoleSessionTests.tinyFirmware(banner: banner)).write(to: rom)
+        let runner = ScenarioRunner(settings: tests.qemu, variables: variables, transcriptDirectory: dir)
         return runner.run(tests.scenarios[0], rom: rom, disk: nil, extraArguments: ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
     }
 
@@ -62,5 +62,20 @@ import Testing
     @Test func unknownROMSourceIsRejected() throws {
         let bad = toml.replacingOccurrences(of: "timeout = 60", with: "timeout = 60\nrom = \"flashd\"")
         #expect(throws: BoardError.self) { try TestScenarioLoader().parse(bad, file: "tests.toml") }
+    }
+
+    @Test func anEchoedPassphraseFailsTheScenario() throws {
+        // The tiny firmware echoes what it is sent, as a console with echo on would.
+        let echoing = toml.replacingOccurrences(of: "{word}", with: "{passphrase}")
+        let result = try runEcho(echoing, variables: ["passphrase": "owner"])
+        #expect(!result.passed)
+        #expect(result.failure == "the passphrase was echoed to the console")
+    }
+
+    @Test func aKernelPanicFailsTheWaitAtOnce() throws {
+        let result = try runEcho(toml, banner: "Kernel panic - not syncing: VFS\r\n")
+        #expect(!result.passed)
+        #expect(result.seconds < 20)
+        #expect(result.failure?.contains("Kernel panic") == true)
     }
 }

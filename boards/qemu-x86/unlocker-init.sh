@@ -45,8 +45,9 @@ if [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
 fi
 attempt=1
 while [ $opened = no ] && [ $attempt -le 3 ]; do
-    printf 'ownerboot: enter passphrase for %s (try %s of 3): ' "$device" "$attempt"
+    # Echo goes off before the prompt appears: whoever types at once must not see it echoed.
     stty -echo 2>/dev/null
+    printf 'ownerboot: enter passphrase for %s (try %s of 3): ' "$device" "$attempt"
     read -r passphrase
     stty echo 2>/dev/null
     echo
