@@ -44,7 +44,7 @@ public struct Builder: Sendable {
         let state = SchedulerState(steps: plan.steps)
         let group = DispatchGroup()
         let slots = DispatchSemaphore(value: max(1, jobs))
-        while let step = state.nextReady(waitIfNone: true) {
+        while let step = state.nextReady() {
             slots.wait()
             group.enter()
             Thread.detachNewThread {
@@ -155,7 +155,7 @@ final class SchedulerState: @unchecked Sendable {
     init(steps: [BuildPlan.Step]) { pending = steps }
 
     /// The next step whose dependencies are done; nil when everything is done or failed.
-    func nextReady(waitIfNone: Bool) -> BuildPlan.Step? {
+    func nextReady() -> BuildPlan.Step? {
         condition.lock()
         defer { condition.unlock() }
         while true {
