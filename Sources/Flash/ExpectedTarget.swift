@@ -5,6 +5,9 @@
 public struct ExpectedTarget: Sendable, Codable, Equatable {
     /// flashrom's chip name (e.g. "W25Q128.V"); nil probes for any chip.
     public var chipName: String?
+    /// Further flashrom names the chip may have (boards ship with one of several parts, and
+    /// flashrom keeps chips that share an ID apart only by name). Probed in order after `chipName`.
+    public var alternativeChipNames: [String] = []
     /// The chip's size in bytes; nil accepts whatever the probe reports.
     public var chipSize: Int?
     /// The unit the plan works in. libflashrom 1.3 does not expose the chip's erasers, so
@@ -13,6 +16,11 @@ public struct ExpectedTarget: Sendable, Codable, Equatable {
     /// The board's layout regions (FMAP areas); nil splits the chip at the protected range.
     public var regions: [FlashRegion]?
     public var writeProtect: WriteProtectPolicy
+    /// Set when the chip holds an Intel flash descriptor: the layout then comes from it.
+    public var descriptor: DescriptorPolicy? = nil
+
+    /// Every name to probe for, in order (empty: any chip).
+    public var chipNames: [String] { (chipName.map { [$0] } ?? []) + alternativeChipNames }
 
     public init(chipName: String? = nil, chipSize: Int? = nil, eraseBlockSize: Int = 4096, regions: [FlashRegion]? = nil, writeProtect: WriteProtectPolicy = WriteProtectPolicy()) {
         self.chipName = chipName

@@ -27,6 +27,15 @@ public enum FlashError: UserFacingError, Equatable {
     case backupFailed(path: String, reason: String)
     case outputFailed(path: String, reason: String)
     case operationFailed(operation: String, code: Int32)
+    /// The board's chip should hold an Intel flash descriptor and does not.
+    case noDescriptorOnChip
+    case descriptorUnreadable(where: String, reason: String)
+    case descriptorComponentsMismatch(components: [Int], chipSize: Int)
+    /// The image carries a descriptor other than the chip's, and changing it was not allowed.
+    case descriptorMismatch(differences: [String])
+    case descriptorMovesRegion(name: String)
+    /// The chip's descriptor puts the BIOS region elsewhere than the image was built for.
+    case biosRegionMismatch(descriptor: ByteRange, image: ByteRange)
 
     public var message: String {
         switch self {
@@ -69,6 +78,17 @@ public enum FlashError: UserFacingError, Equatable {
         case .backupFailed(let path, let reason): return "cannot keep the backup at \(path): \(reason); nothing was written"
         case .outputFailed(let path, let reason): return "cannot write \(path): \(reason)"
         case .operationFailed(let operation, let code): return "\(operation) failed (libflashrom code \(code))"
+        case .noDescriptorOnChip:
+            return "the chip holds no Intel flash descriptor (no signature 0x0FF0A55A at 0x10): ownerboot cannot tell the owner's regions from the BIOS region; nothing was written"
+        case .descriptorUnreadable(let place, let reason): return "the flash descriptor \(place) cannot be read: \(reason); nothing was written"
+        case .descriptorComponentsMismatch(let components, let chipSize):
+            return "the chip's descriptor declares \(components.map(ByteSize.format).joined(separator: " + ")) of flash, but this chip holds \(ByteSize.format(chipSize)); nothing was written"
+        case .descriptorMismatch(let differences):
+            return "refusing to flash: the image's flash descriptor differs from the chip's (\(differences.joined(separator: "; "))); nothing was written"
+        case .descriptorMovesRegion(let name):
+            return "refusing to flash: the image's descriptor moves the \(name) region but the image does not carry it; nothing was written"
+        case .biosRegionMismatch(let descriptor, let image):
+            return "refusing to flash: the chip's descriptor puts the BIOS region at \(descriptor), but this ROM was built for \(image); nothing was written"
         }
     }
 
@@ -95,6 +115,14 @@ public enum FlashError: UserFacingError, Equatable {
             if restored == backupHash { return "the chip holds its old contents again: check the clip and the chip's supply voltage (CH341A clones drive 5 V), then flash again" }
             return "do NOT power the board off: check the clip and the chip's supply voltage, then write the backup back with `ownerboot flash --image \(backup)`"
         case .backupFailed, .outputFailed: return "check the directory exists, is writable and has space"
+        case .noDescriptorOnChip, .descriptorComponentsMismatch:
+            return "check the clip is on the chip that holds the descriptor (an X230's 8 MiB chip) and --chip names it; if the chip was erased, write your full backup of it back first (`ownerboot flash --programmer … --image BACKUP`, without board=, writes the whole chip)"
+        case .descriptorUnreadable: return "read the chip again (`ownerboot read`) and compare with your backup (`ifdtool -d BACKUP`)"
+        case .descriptorMismatch:
+            return "flash the BIOS-only ROM `ownerboot build` makes (it carries no descriptor), or pass --write-descriptor if replacing the descriptor is what you want (the backup keeps the old one)"
+        case .descriptorMovesRegion: return "flash a full image that carries every region its descriptor moves, or keep the chip's descriptor"
+        case .biosRegionMismatch(let descriptor, _):
+            return String(format: "build for this chip's layout: set CONFIG_CBFS_SIZE=0x%X in the board's coreboot.config and bios_start = 0x%X, bios_length = 0x%X in board.toml's [descriptor] (`ifdtool -d BACKUP` shows the regions)", descriptor.length, descriptor.start, descriptor.length)
         default: return nil
         }
     }

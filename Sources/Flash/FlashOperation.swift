@@ -68,7 +68,7 @@ public struct FlashOperation: Sendable {
 
     private func flash(image: FlashImage, session: FlashSession, clock: inout PhaseClock, started: Date) throws -> FlashRecord {
         // 1. The chip.
-        let chip = try clock.phase(.probe) { try session.probe(expecting: target.chipName) }
+        let chip = try clock.phase(.probe) { try session.probe(expectingAnyOf: target.chipNames) }
         if let size = target.chipSize, chip.sizeBytes != size {
             throw FlashError.chipSizeMismatch(chip: chip.name, expected: size, actual: chip.sizeBytes)
         }
@@ -88,11 +88,23 @@ public struct FlashOperation: Sendable {
         if let wanted = target.writeProtect.apply, wanted.mode == .permanent, wanted != protection {
             throw FlashError.permanentProtectionRefused(range: wanted.range)
         }
-        let readChip = !options.dryRun || options.dryRunReadsChip
+        // A descriptor chip is always read: its layout is on it.
+        let readChip = !options.dryRun || options.dryRunReadsChip || target.descriptor != nil
         let current: [UInt8]? = readChip ? try clock.phase(.read, bytes: chip.sizeBytes) { try session.read() } : nil
+        // What goes to the chip: the image, or (descriptor chips) the chip's contents with only
+        // the written regions taken from the image.
+        var contents = image.bytes
+        var regions = target.regions
+        var descriptorLayout: DescriptorLayout?
+        if let policy = target.descriptor, let current {
+            let resolved = try clock.phase(.plan) { try DescriptorLayout.resolve(image: image.bytes, chip: current, policy: policy) }
+            contents = resolved.contents
+            regions = resolved.layout.flashRegions
+            descriptorLayout = resolved.layout
+        }
         let plan = clock.phase(.plan) {
-            FlashPlan.make(image: image.bytes, current: current, eraseBlockSize: target.eraseBlockSize, protection: protection,
-                           regions: target.regions, policy: target.writeProtect.onProtected)
+            FlashPlan.make(image: contents, current: current, eraseBlockSize: target.eraseBlockSize, protection: protection,
+                           regions: regions, policy: target.writeProtect.onProtected)
         }
         func record(outcome: FlashRecord.Outcome, expectedHash: String, readbackHash: String?, backup: (path: String, hash: String)?, attempts: Int, after: WriteProtectState?, confirmed: Bool?) -> FlashRecord {
             var durations = clock.durations
@@ -103,13 +115,13 @@ public struct FlashOperation: Sendable {
                 bytesChanged: plan.bytesChanged, blocksWritten: attempts > 0 ? plan.blocksToWrite : 0,
                 bytesWritten: attempts > 0 ? plan.bytesToWrite : 0, regionsSkipped: plan.skippedRegions, writeAttempts: attempts,
                 writeProtectBefore: protection, writeProtectAfter: after, writeProtectConfirmed: confirmed,
-                outcome: outcome, plan: plan, durations: durations, warnings: warnings)
+                outcome: outcome, plan: plan, descriptor: descriptorLayout, durations: durations, warnings: warnings)
         }
         if plan.decision == .refuse {
             throw FlashError.protectedRangeWouldChange(protection: protection, blocks: plan.protectedChangedBlocks)
         }
         if options.dryRun {
-            return record(outcome: .planned, expectedHash: image.sha256, readbackHash: nil, backup: nil, attempts: 0, after: nil, confirmed: nil)
+            return record(outcome: .planned, expectedHash: descriptorLayout == nil ? image.sha256 : SHA256Digest.hex(contents), readbackHash: nil, backup: nil, attempts: 0, after: nil, confirmed: nil)
         }
         guard let current else { preconditionFailure("a real flash always reads the chip") }
 
@@ -126,7 +138,7 @@ public struct FlashOperation: Sendable {
         let backup = (path: backupURL.path, hash: backupHash)
 
         // 5. Write what changes, read back, compare.
-        let expected = plan.expectedContents(image: image.bytes, current: current)
+        let expected = plan.expectedContents(image: contents, current: current)
         let expectedHash = SHA256Digest.hex(expected)
         var attempts = 0
         var readbackHash = backupHash
@@ -137,7 +149,7 @@ public struct FlashOperation: Sendable {
                 do {
                     try clock.phase(attempts == 1 ? .write : .retry, bytes: plan.bytesToWrite) {
                         // First attempt: the chip holds `current`, just read. A retry trusts nothing.
-                        try session.write(image.bytes, regions: plan.writes, assumingChipHolds: attempts == 1 ? current : nil)
+                        try session.write(contents, regions: plan.writes, assumingChipHolds: attempts == 1 ? current : nil)
                     }
                     var readback = try clock.phase(.verify, bytes: chip.sizeBytes) { try session.read() }
                     options.hooks.mutateVerificationReadback?(&readback)

@@ -36,6 +36,8 @@ public struct FlashRecord: Sendable, Codable, Equatable {
     public var writeProtectConfirmed: Bool?
     public var outcome: Outcome
     public var plan: FlashPlan
+    /// For a chip with an Intel flash descriptor: its regions, which were written, which kept.
+    public var descriptor: DescriptorLayout?
     /// Seconds per phase (`FlashProgress.Phase` raw values), and "total".
     public var durations: [String: Double]
     public var warnings: [String]

@@ -125,6 +125,25 @@ public final class FlashSession {
         }
     }
 
+    /// Probes for each name in turn and returns the first chip found; no names probes for any
+    /// chip. Boards list several parts (and flashrom tells chips sharing an ID apart only by
+    /// name), so a mismatch is reported against all of them.
+    public func probe(expectingAnyOf names: [String]) throws(FlashError) -> ProbedChip {
+        guard names.count > 1 else { return try probe(expecting: names.first) }
+        var found: [String] = []
+        for name in names {
+            do { return try probe(expecting: name) } catch {
+                switch error {
+                case .chipMismatch(_, let others): found += others.filter { !found.contains($0) }
+                case .noChip: continue
+                default: throw error
+                }
+            }
+        }
+        if found.isEmpty { throw .noChip(programmer: programmer.description) }
+        throw .chipMismatch(expected: names.joined(separator: " or "), found: found)
+    }
+
     /// The probed chip's size in bytes.
     public func size() throws(FlashError) -> Int {
         Int(flashrom_flash_getsize(try context()))

@@ -10,7 +10,9 @@ public struct BoardLoader: Sendable {
 
     static let sections: [String: Set<String>] = [
         "board": ["name", "description", "arch"],
-        "chip": ["name", "size", "programmer"],
+        "chip": ["name", "size", "programmer", "models", "access"],
+        "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
+        "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
         "write_protect": ["start", "length", "mode"],
         "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
         "disk": ["root_uuid"],
@@ -42,6 +44,17 @@ public struct BoardLoader: Sendable {
             guard let allowed = Self.sections[key] else {
                 throw BoardError.unknownKey(file: path, line: lines.lineOfTable(key), key: key, suggestion: NearMiss.closest(to: key, in: Array(Self.sections.keys)))
             }
+            if key == "chips" {
+                guard let array = root[key]?.array, !array.isEmpty, array.allSatisfy({ $0.table != nil }) else {
+                    throw BoardError.wrongType(file: path, line: lines.lineOfArrayTable(key), key: key, expected: "one [[chips]] table per chip")
+                }
+                for (index, item) in array.enumerated() {
+                    for inner in item.table!.keys where !allowed.contains(inner) {
+                        throw BoardError.unknownKey(file: path, line: lines.lineOfArrayTable(key, index: index), key: "chips[\(index)].\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "chips.\($0)" })
+                    }
+                }
+                continue
+            }
             guard let table = root[key]?.table else {
                 throw BoardError.wrongType(file: path, line: lines.lineOfKey(key, in: nil), key: key, expected: "a table ([\(key)])")
             }
@@ -66,10 +79,10 @@ public struct BoardLoader: Sendable {
         if name != expectedName {
             throw BoardError.invalidValue(file: path, line: lines.lineOfKey("name", in: "board"), key: "board.name", value: "\"\(name)\"", expected: "\"\(expectedName)\", the name of the board's folder")
         }
-        let sizeText = try fields.string("chip", "size")
-        guard let size = ByteSize.parse(sizeText) else {
-            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("size", in: "chip"), key: "chip.size", value: "\"\(sizeText)\"", expected: "a size such as \"16MiB\", \"8MiB\" or \"4096KiB\"")
-        }
+        let chips = try ChipSection(root: root, fields: fields, file: path, lines: lines).chips()
+        let flashSize = chips.map { $0.offset + $0.sizeBytes }.max() ?? 0
+        let size = flashSize
+        let descriptor = try ChipSection(root: root, fields: fields, file: path, lines: lines).descriptor(chips: chips)
         var writeProtect: WriteProtectSpec?
         if root["write_protect"] != nil {
             let modeText = try fields.string("write_protect", "mode")
@@ -79,7 +92,7 @@ public struct BoardLoader: Sendable {
             let start = try fields.int("write_protect", "start")
             let length = try fields.int("write_protect", "length")
             if start < 0 || length < 0 || start + length > size {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: "write_protect"), key: "write_protect", value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(size)-byte chip")
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: "write_protect"), key: "write_protect", value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(size)-byte flash")
             }
             writeProtect = WriteProtectSpec(start: start, length: length, mode: mode)
         }
@@ -148,7 +161,8 @@ public struct BoardLoader: Sendable {
             name: name,
             description: try fields.optionalString("board", "description") ?? "",
             arch: try fields.optionalString("board", "arch") ?? "x86_64",
-            chip: ChipSpec(name: try fields.string("chip", "name"), sizeBytes: size, programmer: try fields.optionalString("chip", "programmer")),
+            chips: chips,
+            descriptor: descriptor,
             writeProtect: writeProtect,
             buildEnvironment: buildEnvironment,
             sources: sources,
@@ -218,6 +232,12 @@ struct SourceLines {
 
     init(_ text: String) {
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// The line of the `index`th `[[name]]` header.
+    func lineOfArrayTable(_ name: String, index: Int = 0) -> Int? {
+        let hits = lines.indices.filter { lines[$0].trimmingCharacters(in: .whitespaces).hasPrefix("[[\(name)]]") }
+        return index < hits.count ? hits[index] + 1 : hits.first.map { $0 + 1 }
     }
 
     func lineOfTable(_ name: String) -> Int? {

@@ -14,9 +14,12 @@ public struct PackSpec: Sendable, Codable, Equatable {
     /// "path c|b MAJOR MINOR", e.g. "dev/console c 5 1".
     public var devices: [String]
 
-    /// How it enters the derivation's hash (as the `OWNERBOOT_PACK` variable).
+    /// How it enters the derivation's hash (as the `OWNERBOOT_PACK` variable). The
+    /// compressor's settings are part of it: xz became BCJ x86 + preset 9e ("xz2"), and a
+    /// store output packed the old way must not count as this one.
     public var canonical: String {
-        "tree=\(tree) output=\(output) compression=\(compression.rawValue) devices=\(devices.joined(separator: ";"))"
+        let method = compression == .xz ? "xz2" : compression.rawValue
+        return "tree=\(tree) output=\(output) compression=\(method) devices=\(devices.joined(separator: ";"))"
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Flash
 import Orchestrator
 import Support
 
@@ -7,6 +8,7 @@ struct BoardsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "boards", abstract: "List boards, their chips and components.")
 
     @OptionGroup var global: GlobalOptions
+    @Option(help: "Show one board in detail: its chips, where they are and how to reach them (also: board=NAME).") var board: String?
     @Flag(help: "Print JSON.") var json = false
 
     struct Row: Encodable {
@@ -17,17 +19,34 @@ struct BoardsCommand: ParsableCommand {
         let chipSize: Int
         let programmer: String?
         let writeProtect: WriteProtectSpec?
+        /// Every chip, in ROM order (the first is `chip`).
+        let chips: [ChipSpec]
+        let flashSize: Int
+        let descriptor: DescriptorSpec?
     }
 
     func run() throws {
         global.bootstrapLogging()
-        let boards = try BoardCatalog.locate(override: global.boardsDirectory).loadAll()
+        let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? BoardCatalog.locate(override: global.boardsDirectory).loadAll()
         let rows = boards.map {
-            Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer, writeProtect: $0.writeProtect)
+            Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
+                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor)
         }
         if json { return try JSONOutput.print(rows) }
         for row in rows {
-            print("\(row.name)\t\(row.chip) (\(ByteSize.format(row.chipSize)))\t\(row.description)")
+            let chips = row.chips.count == 1 ? "\(row.chip) (\(ByteSize.format(row.chipSize)))"
+                : row.chips.map { "\($0.label) \(ByteSize.format($0.sizeBytes))" }.joined(separator: " + ") + " (\(ByteSize.format(row.flashSize)))"
+            print("\(row.name)\t\(chips)\t\(row.description)")
+            guard board != nil else { continue }
+            for chip in row.chips {
+                print("  chip \(chip.label): \(([chip.name] + chip.models).joined(separator: " | ")), \(ByteSize.format(chip.sizeBytes)) at ROM \(ByteRange(start: chip.offset, length: chip.sizeBytes))")
+                if let access = chip.access { print("    where: \(access)") }
+                if let programmer = chip.programmer { print("    programmer: \(programmer)") }
+            }
+            if let d = row.descriptor {
+                print("  Intel flash descriptor: ownerboot writes \(d.writeRegions.joined(separator: ", ")) (built for BIOS region \(ByteRange(start: d.biosStart, length: d.biosLength))); the other regions stay the owner's")
+            }
+            print("  write protection: \(row.writeProtect.map { "\(ByteRange(start: $0.start, length: $0.length)) \($0.mode.rawValue)" } ?? "none applied by ownerboot")")
         }
     }
 }

@@ -15,7 +15,8 @@ struct FlashCommand: AsyncParsableCommand {
     @Option(help: "The board (also: board=NAME).") var board: String?
     @Option(help: "flashrom programmer string (default: the board's chip.programmer).") var programmer: String?
     @Option(help: "The ROM image to write.") var image: String
-    @Option(help: "flashrom's chip name when no board is given (e.g. W25Q128.V).") var chip: String?
+    @Option(help: "With a board of several chips: which one the clip is on (e.g. bottom, top; all = the whole flash via internal). Without a board: flashrom's chip name (e.g. W25Q128.V).") var chip: String?
+    @Flag(help: "On a chip with an Intel flash descriptor: write the image's descriptor even though it differs from the chip's.") var writeDescriptor = false
     @Flag(help: "Probe, check and plan only; write nothing.") var dryRun = false
     @Flag(help: "With --dry-run: read the chip for an exact plan.") var readChip = false
     @Flag(help: "When changed blocks are protected, write only the unprotected regions instead of refusing.") var writableRegionsOnly = false
@@ -28,29 +29,47 @@ struct FlashCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         let board = try board.map { try BoardSelection.load($0, global: global) }
         let policy: FlashPlan.Policy = writableRegionsOnly ? .writableRegionsOnly : .refuse
-        let imageBytes = FileManager.default.contents(atPath: image).map { Array($0) }
-        var target = board.map { BoardFlashTarget.target(for: $0, onProtected: policy, image: imageBytes) }
-            ?? ExpectedTarget(chipName: chip, writeProtect: WriteProtectPolicy(onProtected: policy))
-        if let chip { target.chipName = chip }
+        // With a board, --chip is one of its chip labels when it has several; otherwise it
+        // overrides flashrom's chip name as before.
+        let chipIsLabel = board.map { b in b.chips.count > 1 || b.chips.contains { $0.label == chip } } ?? false
+        let programmerText = programmer ?? board.flatMap { b in (try? BoardFlashTarget.chip(of: b, label: chipIsLabel ? chip : nil, programmer: programmer))?.programmer ?? b.chip.programmer }
         let inventory = try device.map { name -> Inventory in
             let inventory = try Inventory.open(home: OwnerbootHome.url())
             _ = try inventory.device(named: name)  // fail before touching the chip
             return inventory
         }
-        let operation = FlashOperation(
-            programmer: try FlashTargetAdapter.programmer(programmer, board: board), target: target,
-            identity: board.map { ROMIdentityCheck(board: $0.name, force: forceBoard != 0) },
-            options: .init(backupDirectory: backupDir.map { URL(fileURLWithPath: $0) } ?? FlashTargetAdapter.defaultBackupDirectory(),
-                           dryRun: dryRun, dryRunReadsChip: readChip))
+        let programmerString = try FlashTargetAdapter.programmer(programmerText, board: nil)
         let quiet = json
         let record: FlashRecord
+        var chipName = chip ?? board?.chip.name ?? "?"
         do {
-            record = try await operation.run(imageURL: URL(fileURLWithPath: image)) { progress in
+            let rom = try FlashImage.load(URL(fileURLWithPath: image))
+            var target: ExpectedTarget
+            var flashed = rom
+            if let board {
+                let prepared = try BoardFlashTarget.prepare(
+                    board: board, label: chipIsLabel ? chip : nil, programmer: programmerString.description, rom: rom,
+                    onProtected: policy, writeDescriptor: writeDescriptor, forceBoard: forceBoard != 0)
+                target = prepared.target
+                flashed = prepared.image
+                if !chipIsLabel, let chip { target.chipName = chip; target.alternativeChipNames = [] }
+                chipName = target.chipNames.first ?? prepared.chip.label
+                if !quiet, board.chips.count > 1 {
+                    FileHandle.standardError.write(Data("flashing chip '\(prepared.chip.label)' of \(board.name): ROM bytes \(ByteRange(start: prepared.chip.offset, length: prepared.chip.sizeBytes))\n".utf8))
+                }
+            } else {
+                target = ExpectedTarget(chipName: chip, writeProtect: WriteProtectPolicy(onProtected: policy))
+            }
+            let operation = FlashOperation(
+                programmer: programmerString, target: target, identity: nil,
+                options: .init(backupDirectory: backupDir.map { URL(fileURLWithPath: $0) } ?? FlashTargetAdapter.defaultBackupDirectory(),
+                               dryRun: dryRun, dryRunReadsChip: readChip))
+            record = try await operation.run(image: flashed) { progress in
                 if !quiet { FlashProgressPrinter.report(progress) }
             }
         } catch {
             if let inventory, let device, !dryRun {
-                try? FleetRecorder.recordFailure(error, imagePath: image, programmer: operation.programmer.description, chip: target.chipName ?? "?", device: device, inventory: inventory)
+                try? FleetRecorder.recordFailure(error, imagePath: image, programmer: programmerString.description, chip: chipName, device: device, inventory: inventory)
             }
             throw error
         }

@@ -10,6 +10,21 @@ enum FlashSummary {
         lines.append("chip      \(record.chip.vendor) \(record.chip.name) (\(ByteSize.format(record.chip.sizeBytes))) via \(record.programmer)")
         lines.append("image     \(record.imagePath)  sha256 \(record.imageHash)")
         lines.append("protect   \(plan.protection.isProtecting ? "\(plan.protection.range) \(plan.protection.modeDescription)" : "none")")
+        if let layout = record.descriptor {
+            let components = layout.descriptor.componentSizes.map(ByteSize.format).joined(separator: " + ")
+            lines.append("layout    Intel flash descriptor on the chip (components \(components))\(layout.descriptorReplaced ? "; REPLACED by the image's" : "")")
+            let written = Set(plan.regions.filter(\.written).map(\.name))
+            for region in layout.regions {
+                let role: String
+                if region.written {
+                    let blocks = plan.writes.filter { region.range.overlaps($0.range) }.reduce(0) { $0 + $1.range.length } / plan.eraseBlockSize
+                    role = written.contains(region.name) || blocks > 0 ? "write: \(blocks) erase blocks" : "written region, no change"
+                } else {
+                    role = "keep (owner's) sha256 \(region.chipSHA256.prefix(16))…"
+                }
+                lines.append("  \(region.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(region.range)  \(region.title): \(role)")
+            }
+        }
         switch record.outcome {
         case .planned:
             let blocks = plan.chipSize / plan.eraseBlockSize
@@ -18,7 +33,7 @@ enum FlashSummary {
             } else {
                 lines.append("plan      \(plan.decision.rawValue): up to \(plan.changedBlockCount) of \(blocks) erase blocks, \(plan.blocksToWrite) writable (chip not read; add --read-chip for an exact plan)")
             }
-            for region in plan.regions {
+            for region in plan.regions where record.descriptor == nil {
                 let changed = region.changed.map { $0 ? "changed" : "same" } ?? "?"
                 lines.append("  region  \(region.name) \(region.range) \(changed)\(region.isProtected ? " protected" : "")\(region.written ? " → write" : "")")
             }
@@ -34,6 +49,10 @@ enum FlashSummary {
                 lines.append("wp after  \(after) \(record.writeProtectConfirmed == true ? "✓ confirmed" : "✗ NOT as the policy asks")")
             }
             lines.append(String(format: "time      %.2f s", record.durations["total"] ?? 0))
+        }
+        if record.outcome == .planned, !plan.writes.isEmpty {
+            let shown = plan.writes.prefix(6).map(\.range.description).joined(separator: ", ")
+            lines.append("blocks    \(shown)\(plan.writes.count > 6 ? ", … (\(plan.writes.count) runs)" : "")")
         }
         for warning in record.warnings { lines.append("warning   \(warning)") }
         return lines.joined(separator: "\n")

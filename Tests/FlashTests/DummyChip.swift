@@ -14,6 +14,8 @@ struct DummyChip {
     var hardwareWP: Bool
     /// Appended to the programmer parameters (e.g. ",spi_blacklist=02").
     var extraParameters = ""
+    /// The chip libflashrom's dummy emulates (MX25L6436: 8 MiB, an X230's bottom chip).
+    var emulation = "W25Q128FV"
 
     /// `protected`: SR1=0x94 (SRP0, BP2|BP0: upper 1/4) with WP# asserted.
     init(contents: [UInt8]? = nil, protected: Bool = false) throws {
@@ -26,7 +28,7 @@ struct DummyChip {
     }
 
     var programmer: ProgrammerString {
-        var params = "emulate=W25Q128FV,image=\(imageURL.path)"
+        var params = "emulate=\(emulation),image=\(imageURL.path)"
         if let spiStatus { params += ",spi_status=\(spiStatus)" }
         if hardwareWP { params += ",hwwp=yes" }
         params += extraParameters

@@ -1,6 +1,6 @@
-# firmware: coreboot 4.15 for QEMU i440fx, from Debian's coreboot source package.
+# firmware: coreboot 4.15 from Debian's coreboot source package, for the board coreboot.config selects.
 # Inputs: /inputs/coreboot (the source package files), /inputs/coreboot.config (Kconfig fragment).
-# Output: /out/coreboot.rom (16 MiB, no payload), /out/cbfstool, /out/config.
+# Output: /out/coreboot.rom (the board's ROM size, no payload), /out/cbfstool, /out/config.
 tar --no-same-owner -xf /inputs/coreboot/coreboot_*.orig.tar.xz
 cd coreboot-*
 cp /inputs/coreboot.config .config

@@ -4,7 +4,7 @@
 # OWNERBOOT_MANIFEST (the manifest JSON). Output: /out/$BOARD.rom.
 cp /inputs/firmware/coreboot.rom /build/rom
 /inputs/firmware/cbfstool /build/rom add-payload -n fallback/payload \
-    -f /inputs/kernel/bzImage -I /inputs/unlocker/initramfs.cpio.gz -C "$OWNERBOOT_CMDLINE"
+    -f /inputs/kernel/bzImage -I /inputs/unlocker/initramfs.cpio.* -C "$OWNERBOOT_CMDLINE"
 printf '%s' "$OWNERBOOT_MANIFEST" > /build/manifest.json
 /inputs/firmware/cbfstool /build/rom add -n ownerboot/manifest -t raw -f /build/manifest.json
 /inputs/firmware/cbfstool /build/rom print
