@@ -5,19 +5,45 @@ import Support
 /// the store with each generation, so `build --generation N` can rebuild exactly that set
 /// later, whatever the checkout holds by then.
 public enum BoardSnapshot {
-    /// Copies the board folder into the store (once per distinct content).
+    /// Copies the board folder into the store (once per distinct content). Symbolic links
+    /// (boards share builders with qemu-x86 that way) are copied as the files they point to,
+    /// so the snapshot stands alone and its hash covers what the links pointed at.
     public static func take(_ board: Board, store: Store) throws -> Derivation {
-        let hash = try TreeHash.hash(of: board.directory)
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-snapshot-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        try copyResolvingLinks(board.directory, to: staging)
+        let hash = try TreeHash.hash(of: staging)
         let derivation = Derivation(name: "board-\(board.name)", kind: .boardSnapshot, fixedOutput: hash)
         if store.contains(derivation) { return derivation }
         try store.withLock(derivation) {
             if store.contains(derivation) { return }
             let tmp = try store.temporaryDirectory(for: derivation)
             defer { try? FileManager.default.removeItem(at: tmp) }
-            try FileManager.default.copyItem(at: board.directory, to: tmp.appendingPathComponent(board.name))
+            try FileManager.default.copyItem(at: staging, to: tmp.appendingPathComponent(board.name))
             try store.install(tmp, as: derivation, seconds: 0, log: nil)
         }
         return derivation
+    }
+
+    static func copyResolvingLinks(_ source: URL, to destination: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: source.path) {
+            let from = source.appendingPathComponent(name).resolvingSymlinksInPath()
+            let to = destination.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: from.path, isDirectory: &isDirectory) else {
+                throw SnapshotError.danglingLink(path: source.appendingPathComponent(name).path)
+            }
+            if isDirectory.boolValue {
+                try copyResolvingLinks(from, to: to)
+            } else {
+                try fm.copyItem(at: from, to: to)
+                // Keep the mode (builders are run with sh, but a user may run them directly).
+                let mode = try fm.attributesOfItem(atPath: from.path)[.posixPermissions]
+                if let mode { try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: to.path) }
+            }
+        }
     }
 
     /// The board as generation `number` recorded it, and that record.
@@ -37,12 +63,14 @@ public enum SnapshotError: UserFacingError, Equatable {
     case noSnapshot(board: String, number: Int)
     case collected(path: String)
     case setChanged(board: String, number: Int, recorded: String, planned: String)
+    case danglingLink(path: String)
 
     public var message: String {
         switch self {
         case .noGeneration(let board, let number): return "board \(board) has no generation \(number)"
         case .noSnapshot(let board, let number): return "generation \(number) of \(board) was recorded before ownerboot kept board snapshots"
         case .collected(let path): return "the board snapshot \(path) is gone from the store"
+        case .danglingLink(let path): return "\(path) is a symbolic link to nothing"
         case .setChanged(let board, let number, let recorded, let planned):
             return "generation \(number) of \(board) recorded set \(recorded), but its snapshot now plans \(planned)"
         }
@@ -53,6 +81,7 @@ public enum SnapshotError: UserFacingError, Equatable {
         case .noGeneration(let board, _): return "`ownerboot generations board=\(board)` lists them"
         case .noSnapshot, .collected: return "check out that generation's commit and build it instead"
         case .setChanged: return "ownerboot's hashing changed since; rebuild from that generation's commit"
+        case .danglingLink: return "point the link at an existing file (boards share files with ../qemu-x86/...) or remove it"
         }
     }
 }

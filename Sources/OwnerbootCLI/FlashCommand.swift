@@ -16,6 +16,7 @@ struct FlashCommand: AsyncParsableCommand {
     @Option(help: "flashrom programmer string (default: the board's chip.programmer).") var programmer: String?
     @Option(help: "The ROM image to write.") var image: String
     @Option(help: "With a board of several chips: which one the clip is on (e.g. bottom, top; all = the whole flash via internal). Without a board: flashrom's chip name (e.g. W25Q128.V).") var chip: String?
+    @Option(help: "flashrom's name for the chip, instead of the board's list of parts (a replaced chip).") var chipName: String?
     @Flag(help: "On a chip with an Intel flash descriptor: write the image's descriptor even though it differs from the chip's.") var writeDescriptor = false
     @Flag(help: "Probe, check and plan only; write nothing.") var dryRun = false
     @Flag(help: "With --dry-run: read the chip for an exact plan.") var readChip = false
@@ -41,7 +42,7 @@ struct FlashCommand: AsyncParsableCommand {
         let programmerString = try FlashTargetAdapter.programmer(programmerText, board: nil)
         let quiet = json
         let record: FlashRecord
-        var chipName = chip ?? board?.chip.name ?? "?"
+        var recordedChip = chip ?? board?.chip.name ?? "?"
         do {
             let rom = try FlashImage.load(URL(fileURLWithPath: image))
             var target: ExpectedTarget
@@ -52,13 +53,13 @@ struct FlashCommand: AsyncParsableCommand {
                     onProtected: policy, writeDescriptor: writeDescriptor, forceBoard: forceBoard != 0)
                 target = prepared.target
                 flashed = prepared.image
-                if !chipIsLabel, let chip { target.chipName = chip; target.alternativeChipNames = [] }
-                chipName = target.chipNames.first ?? prepared.chip.label
+                if let name = chipName ?? (chipIsLabel ? nil : chip) { target.chipName = name; target.alternativeChipNames = [] }
+                recordedChip = target.chipNames.first ?? prepared.chip.label
                 if !quiet, board.chips.count > 1 {
                     FileHandle.standardError.write(Data("flashing chip '\(prepared.chip.label)' of \(board.name): ROM bytes \(ByteRange(start: prepared.chip.offset, length: prepared.chip.sizeBytes))\n".utf8))
                 }
             } else {
-                target = ExpectedTarget(chipName: chip, writeProtect: WriteProtectPolicy(onProtected: policy))
+                target = ExpectedTarget(chipName: chipName ?? chip, writeProtect: WriteProtectPolicy(onProtected: policy))
             }
             let operation = FlashOperation(
                 programmer: programmerString, target: target, identity: nil,
@@ -69,7 +70,7 @@ struct FlashCommand: AsyncParsableCommand {
             }
         } catch {
             if let inventory, let device, !dryRun {
-                try? FleetRecorder.recordFailure(error, imagePath: image, programmer: programmerString.description, chip: chipName, device: device, inventory: inventory)
+                try? FleetRecorder.recordFailure(error, imagePath: image, programmer: programmerString.description, chip: recordedChip, device: device, inventory: inventory)
             }
             throw error
         }
