@@ -50,7 +50,7 @@ public struct BoardLoader: Sendable {
                 }
                 for (index, item) in array.enumerated() {
                     for inner in item.table!.keys where !allowed.contains(inner) {
-                        throw BoardError.unknownKey(file: path, line: lines.lineOfArrayTable(key, index: index), key: "chips[\(index)].\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "chips.\($0)" })
+                        throw BoardError.unknownKey(file: path, line: lines.lineOfKey(inner, inArrayTable: key, index: index), key: "chips[\(index)].\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "chips.\($0)" })
                     }
                 }
                 continue
@@ -238,6 +238,17 @@ struct SourceLines {
     func lineOfArrayTable(_ name: String, index: Int = 0) -> Int? {
         let hits = lines.indices.filter { lines[$0].trimmingCharacters(in: .whitespaces).hasPrefix("[[\(name)]]") }
         return index < hits.count ? hits[index] + 1 : hits.first.map { $0 + 1 }
+    }
+
+    /// The line of `key = …` inside the `index`th `[[name]]` table (its header when absent).
+    func lineOfKey(_ key: String, inArrayTable name: String, index: Int) -> Int? {
+        guard let header = lineOfArrayTable(name, index: index) else { return nil }
+        for i in header..<lines.count {
+            let line = lines[i].trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") { break }
+            if let eq = line.firstIndex(of: "="), line[..<eq].trimmingCharacters(in: .whitespaces) == key { return i + 1 }
+        }
+        return header
     }
 
     func lineOfTable(_ name: String) -> Int? {

@@ -27,27 +27,27 @@ struct ChipSection {
             let tables = root["chips"]!.array!.compactMap(\.table)
             var chips: [ChipSpec] = []
             for (index, table) in tables.enumerated() {
-                let line = lines.lineOfArrayTable("chips", index: index)
+                func lineOf(_ key: String) -> Int? { lines.lineOfKey(key, inArrayTable: "chips", index: index) }
                 func string(_ key: String) throws -> String? {
                     guard let value = table[key] else { return nil }
-                    guard let text = value.string else { throw BoardError.wrongType(file: file, line: line, key: "chips[\(index)].\(key)", expected: "a string") }
+                    guard let text = value.string else { throw BoardError.wrongType(file: file, line: lineOf(key), key: "chips[\(index)].\(key)", expected: "a string") }
                     return text
                 }
                 guard let label = try string("label") else { throw BoardError.missingKey(file: file, key: "chips[\(index)].label") }
                 guard let name = try string("name") else { throw BoardError.missingKey(file: file, key: "chips[\(index)].name") }
                 guard let sizeText = try string("size") else { throw BoardError.missingKey(file: file, key: "chips[\(index)].size") }
                 guard let offset = table["offset"]?.int else {
-                    throw BoardError.wrongType(file: file, line: line, key: "chips[\(index)].offset", expected: "an integer: where the chip starts in the ROM (0 for the first)")
+                    throw BoardError.wrongType(file: file, line: lineOf("offset"), key: "chips[\(index)].offset", expected: "an integer: where the chip starts in the ROM (0 for the first)")
                 }
                 let models = table["models"]?.array?.compactMap(\.string) ?? []
-                let chip = ChipSpec(name: name, sizeBytes: try size(sizeText, key: "chips[\(index)].size", line: line), programmer: try string("programmer"),
+                let chip = ChipSpec(name: name, sizeBytes: try size(sizeText, key: "chips[\(index)].size", line: lineOf("size")), programmer: try string("programmer"),
                                     label: label, models: models, offset: offset, access: try string("access"))
                 let expectedOffset = chips.last.map { $0.offset + $0.sizeBytes } ?? 0
                 guard chip.offset == expectedOffset else {
-                    throw BoardError.invalidValue(file: file, line: line, key: "chips[\(index)].offset", value: String(format: "0x%X", offset), expected: String(format: "0x%X: the chips follow each other in the ROM, first at 0", expectedOffset))
+                    throw BoardError.invalidValue(file: file, line: lineOf("offset"), key: "chips[\(index)].offset", value: String(format: "0x%X", offset), expected: String(format: "0x%X: the chips follow each other in the ROM, first at 0", expectedOffset))
                 }
                 if chips.contains(where: { $0.label == label }) {
-                    throw BoardError.invalidValue(file: file, line: line, key: "chips[\(index)].label", value: "\"\(label)\"", expected: "a label no other chip has")
+                    throw BoardError.invalidValue(file: file, line: lineOf("label"), key: "chips[\(index)].label", value: "\"\(label)\"", expected: "a label no other chip has")
                 }
                 chips.append(chip)
             }
