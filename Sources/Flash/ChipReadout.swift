@@ -25,10 +25,10 @@ public enum ChipReadout {
     }
 
     /// Reads the whole chip into `output` (written atomically: never half a file).
-    public static func read(programmer: ProgrammerString, chipName: String? = nil, to output: URL, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> ReadResult {
+    public static func read(programmer: ProgrammerString, chipName: String? = nil, chipNames: [String] = [], to output: URL, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> ReadResult {
         let start = Date()
         let (chip, bytes) = try await FlashSession.with(programmer: programmer, logger: logger) { session in
-            let chip = try session.probe(expecting: chipName)
+            let chip = try session.probe(expectingAnyOf: chipNames.isEmpty ? (chipName.map { [$0] } ?? []) : chipNames)
             return (chip, try session.read())
         }
         try AtomicFile.write(bytes, to: output)
@@ -36,11 +36,11 @@ public enum ChipReadout {
     }
 
     /// Reads the chip and compares it with the image at `imageURL`.
-    public static func verify(programmer: ProgrammerString, chipName: String? = nil, image imageURL: URL, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> VerifyResult {
+    public static func verify(programmer: ProgrammerString, chipName: String? = nil, chipNames: [String] = [], image imageURL: URL, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> VerifyResult {
         let start = Date()
         let image = try FlashImage.load(imageURL)
         let (chip, bytes) = try await FlashSession.with(programmer: programmer, logger: logger) { session in
-            let chip = try session.probe(expecting: chipName)
+            let chip = try session.probe(expectingAnyOf: chipNames.isEmpty ? (chipName.map { [$0] } ?? []) : chipNames)
             guard image.bytes.count == chip.sizeBytes else {
                 throw FlashError.imageSizeMismatch(path: image.path, imageSize: image.bytes.count, chipSize: chip.sizeBytes)
             }

@@ -12,9 +12,9 @@ public enum WriteProtectControl {
         public var availableRanges: [ByteRange]?
     }
 
-    public static func status(programmer: ProgrammerString, chipName: String? = nil, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> Report {
+    public static func status(programmer: ProgrammerString, chipName: String? = nil, chipNames: [String] = [], logger: Logger = Logger(label: "ownerboot.flash")) async throws -> Report {
         try await FlashSession.with(programmer: programmer, logger: logger) { session in
-            let chip = try session.probe(expecting: chipName)
+            let chip = try session.probe(expectingAnyOf: chipNames.isEmpty ? (chipName.map { [$0] } ?? []) : chipNames)
             let state = try session.readWriteProtect()
             return Report(chip: chip, state: state, description: state.modeDescription, availableRanges: try? session.availableWriteProtectRanges())
         }
@@ -22,9 +22,9 @@ public enum WriteProtectControl {
 
     /// Sets protection (`wanted`), or clears it when `wanted` is nil. Permanent protection
     /// is only set when `allowPermanent` says the owner asked for exactly that.
-    public static func set(_ wanted: WriteProtectState?, programmer: ProgrammerString, chipName: String? = nil, allowPermanent: Bool = false, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> Report {
+    public static func set(_ wanted: WriteProtectState?, programmer: ProgrammerString, chipName: String? = nil, chipNames: [String] = [], allowPermanent: Bool = false, logger: Logger = Logger(label: "ownerboot.flash")) async throws -> Report {
         try await FlashSession.with(programmer: programmer, logger: logger) { session in
-            let chip = try session.probe(expecting: chipName)
+            let chip = try session.probe(expectingAnyOf: chipNames.isEmpty ? (chipName.map { [$0] } ?? []) : chipNames)
             let target = wanted ?? WriteProtectState(range: ByteRange(start: 0, length: 0), mode: .disabled)
             if target.mode == .permanent && !allowPermanent { throw FlashError.permanentProtectionRefused(range: target.range) }
             if let wanted, wanted.isProtecting {

@@ -20,6 +20,16 @@ enum FlashTargetAdapter {
     }
 
     static func defaultBackupDirectory() -> URL { BoardFlashTarget.defaultBackupDirectory() }
+
+    /// The flashrom names to probe for. On a board with several chips `--chip` says which
+    /// (bottom, top; all with `internal`); otherwise it is flashrom's chip name, and without
+    /// it the board's part names are probed in turn.
+    static func chipNames(_ chip: String?, board: Board?, programmer: String? = nil) throws -> [String] {
+        guard let board else { return chip.map { [$0] } ?? [] }
+        if board.chips.count == 1 { return chip.map { [$0] } ?? [board.chip.name] + board.chip.models }
+        let spec = try BoardFlashTarget.chip(of: board, label: chip, programmer: programmer)
+        return spec.name.isEmpty ? [] : [spec.name] + spec.models
+    }
 }
 
 /// Errors in how a flash command was called.

@@ -9,7 +9,7 @@ struct ReadCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME): its chip name is checked.") var board: String?
     @Option(help: "flashrom programmer string.") var programmer: String?
-    @Option(help: "flashrom's chip name to probe for.") var chip: String?
+    @Option(help: "flashrom's chip name to probe for; with a board of several chips, which one (e.g. bottom, top).") var chip: String?
     @Option(name: .shortAndLong, help: "The file to write.") var output: String
     @Flag(help: "Print JSON.") var json = false
 
@@ -17,7 +17,7 @@ struct ReadCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         let board = try board.map { try BoardSelection.load($0, global: global) }
         let result = try await ChipReadout.read(
-            programmer: try FlashTargetAdapter.programmer(programmer, board: board), chipName: chip ?? board?.chip.name,
+            programmer: try FlashTargetAdapter.programmer(programmer, board: board), chipNames: try FlashTargetAdapter.chipNames(chip, board: board),
             to: URL(fileURLWithPath: output))
         if json { return try JSONOutput.print(result) }
         print("\(result.path)  \(result.chip.name)  sha256 \(result.sha256)  \(String(format: "%.2f s", result.seconds))")

@@ -9,7 +9,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME): its chip name is checked.") var board: String?
     @Option(help: "flashrom programmer string.") var programmer: String?
-    @Option(help: "flashrom's chip name to probe for.") var chip: String?
+    @Option(help: "flashrom's chip name to probe for; with a board of several chips, which one (e.g. bottom, top).") var chip: String?
     @Option(help: "The ROM image.") var image: String
     @Flag(help: "Print JSON.") var json = false
 
@@ -17,7 +17,7 @@ struct VerifyCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         let board = try board.map { try BoardSelection.load($0, global: global) }
         let result = try await ChipReadout.verify(
-            programmer: try FlashTargetAdapter.programmer(programmer, board: board), chipName: chip ?? board?.chip.name,
+            programmer: try FlashTargetAdapter.programmer(programmer, board: board), chipNames: try FlashTargetAdapter.chipNames(chip, board: board),
             image: URL(fileURLWithPath: image))
         if json {
             try JSONOutput.print(result)

@@ -14,7 +14,7 @@ struct WriteProtectCommand: AsyncParsableCommand {
     @Argument(help: "status, enable or disable.") var action: Action
     @Option(help: "The board (also: board=NAME): chip name and default range.") var board: String?
     @Option(help: "flashrom programmer string.") var programmer: String?
-    @Option(help: "flashrom's chip name to probe for.") var chip: String?
+    @Option(help: "flashrom's chip name to probe for; with a board of several chips, which one (e.g. bottom, top).") var chip: String?
     @Option(help: "START,LENGTH to protect (hex or decimal), e.g. 0xC00000,0x400000.") var range: String?
     @Option(help: "hardware (WP# pin locks it), software, or permanent.") var mode: Mode?
     @Flag(help: "Allow --mode permanent (one-time; can never be undone).") var allowPermanent = false
@@ -24,13 +24,13 @@ struct WriteProtectCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         let board = try board.map { try BoardSelection.load($0, global: global) }
         let programmer = try FlashTargetAdapter.programmer(programmer, board: board)
-        let chipName = chip ?? board?.chip.name
+        let chipNames = try FlashTargetAdapter.chipNames(chip, board: board)
         let report: WriteProtectControl.Report
         switch action {
         case .status:
-            report = try await WriteProtectControl.status(programmer: programmer, chipName: chipName)
+            report = try await WriteProtectControl.status(programmer: programmer, chipNames: chipNames)
         case .disable:
-            report = try await WriteProtectControl.set(nil, programmer: programmer, chipName: chipName)
+            report = try await WriteProtectControl.set(nil, programmer: programmer, chipNames: chipNames)
         case .enable:
             let boardState = board?.writeProtect.flatMap(FlashTargetAdapter.state)
             guard let protectedRange = try range.map(Self.parseRange) ?? boardState?.range else { throw FlashCLIError.noRange }
@@ -41,7 +41,7 @@ struct WriteProtectCommand: AsyncParsableCommand {
             case nil: boardState?.mode ?? .hardware
             }
             report = try await WriteProtectControl.set(
-                WriteProtectState(range: protectedRange, mode: flashromMode), programmer: programmer, chipName: chipName, allowPermanent: allowPermanent)
+                WriteProtectState(range: protectedRange, mode: flashromMode), programmer: programmer, chipNames: chipNames, allowPermanent: allowPermanent)
         }
         if json { return try JSONOutput.print(report) }
         print("\(report.chip.name): \(report.state.isProtecting ? "\(report.state.range) protected" : "not protected"); mode \(report.state.mode.rawValue): \(report.description)")
