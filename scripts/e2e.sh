@@ -2,6 +2,10 @@
 # Tier 2, end to end: a cold hermetic build of the emulated board, a second (older)
 # generation to update from, then every QEMU scenario: boot, retry, no-disk, the ROM flashed
 # into an emulated chip, and an update of the older generation on a write-protected chip.
+# Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
+# coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
+# bottom chip holding a synthetic owner's backup). OWNERBOOT_E2E_REAL_CHECK=1 builds their
+# components twice and compares (`--check`, ~20 more minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ob=${OWNERBOOT:-.build/debug/ownerboot}
@@ -21,3 +25,16 @@ echo "e2e: build of the current release, every component built twice and compare
 "$ob" generations board=qemu-x86
 "$ob" inspect result/qemu-x86/rom/qemu-x86.rom
 "$ob" test board=qemu-x86
+
+for board in hp-abm x230; do
+  start=$(date +%s)
+  if [ "${OWNERBOOT_E2E_REAL_CHECK:-0}" = 1 ]; then "$ob" build board=$board --check; else "$ob" build board=$board; fi
+  echo "e2e: $board built in $(( $(date +%s) - start )) s"
+  "$ob" inspect result/$board/rom/$board.rom
+  # coreboot's own tool must read the layout and files the same way.
+  cbfstool result/$board/rom/$board.rom layout -w
+  cbfstool result/$board/rom/$board.rom print
+done
+"$ob" rehearse board=x230 --chip bottom
+"$ob" rehearse board=x230 --chip top
+"$ob" rehearse board=hp-abm

@@ -24,9 +24,12 @@ public enum ImageInspector {
                 }
             }
         }
+        do { report.descriptor = try IntelFlashDescriptor.find(in: image) } catch {
+            report.problems.append("Intel flash descriptor: \(error)")
+        }
         let regions = CBFS.regions(in: image, fmap: located?.map)
-        if located == nil && regions.isEmpty {
-            throw BootError.notFound(what: "FMAP or CBFS")
+        if located == nil && regions.isEmpty && report.descriptor == nil {
+            throw BootError.notFound(what: "FMAP, CBFS or Intel flash descriptor")
         }
         for info in regions {
             do {

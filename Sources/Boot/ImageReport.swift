@@ -1,6 +1,7 @@
 /// Everything `ownerboot inspect` shows about a ROM or chip dump, in one Codable value:
 /// the FMAP areas (with cbfstool's `layout -w` qualifiers), each CBFS region's files (as
-/// `cbfstool print -k` lists them), the embedded manifest and the payload's kernel.
+/// `cbfstool print -k` lists them), the embedded manifest, the payload's kernel and an Intel
+/// flash descriptor's regions (as `ifdtool -d` reads them).
 /// Problems in one part are recorded in `problems` and do not hide the other parts.
 public struct ImageReport: Codable, Sendable, Equatable {
     public struct Area: Codable, Sendable, Equatable {
@@ -38,5 +39,7 @@ public struct ImageReport: Codable, Sendable, Equatable {
     public var regions: [Region]
     public var manifest: OwnerbootManifest?
     public var payload: Payload?
+    /// The Intel flash descriptor at the start of a chip dump or full image, when there is one.
+    public var descriptor: IntelFlashDescriptor? = nil
     public var problems: [String]
 }

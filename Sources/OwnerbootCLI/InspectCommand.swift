@@ -41,14 +41,22 @@ enum ImageReportText {
 
     static func render(_ r: ImageReport, file: String) -> String {
         var lines: [String] = ["\(file): \(r.size) bytes, sha256 \(r.sha256)"]
+        if let d = r.descriptor {
+            lines.append("Intel flash descriptor: components \(d.componentSizes.map { "\($0 >> 20) MiB" }.joined(separator: " + ")):")
+            for region in d.regions {
+                lines.append("  " + region.kind.shortName.padding(toLength: 5, withPad: " ", startingAt: 0) + String(format: " 0x%08x-0x%08x  ", region.base, region.limit) + region.kind.title)
+            }
+        }
         if let offset = r.fmapOffset {
             lines.append("FMAP \(r.fmapName ?? "") at \(hex(offset)) (base \(hex(Int(r.fmapBase ?? 0)))):")
             for a in r.areas {
                 let q = (a.qualifiers + a.flags.filter { $0 != "PRESERVE" || !a.qualifiers.contains("preserve") }).joined(separator: ", ")
                 lines.append("  " + a.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " offset \(hex(a.offset).padding(toLength: 10, withPad: " ", startingAt: 0)) size \(hex(a.size).padding(toLength: 10, withPad: " ", startingAt: 0)) \(q)")
             }
-        } else {
+        } else if !r.regions.isEmpty {
             lines.append("no FMAP: a legacy image composed entirely of a single CBFS")
+        } else {
+            lines.append("no FMAP and no CBFS: not a coreboot image (a vendor firmware backup?)")
         }
         for region in r.regions {
             lines.append("")

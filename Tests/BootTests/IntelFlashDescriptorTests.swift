@@ -43,6 +43,14 @@ struct IntelFlashDescriptorTests {
         }
     }
 
+    /// A vendor backup has no FMAP or CBFS; inspect still shows its descriptor.
+    @Test func inspectReportsTheDescriptorOfAVendorBackup() throws {
+        let report = try ImageInspector.inspect(SyntheticFlashBackup.x230().bytes)
+        #expect(report.descriptor?.region(.me)?.base == 0x3000)
+        #expect(report.areas.isEmpty && report.regions.isEmpty)
+        #expect(throws: BootError.self) { try ImageInspector.inspect([UInt8](repeating: 0xFF, count: 1 << 20)) }
+    }
+
     @Test func noSignatureIsNoDescriptor() throws {
         #expect(try IntelFlashDescriptor.find(in: [UInt8](repeating: 0xFF, count: 8192)) == nil)
         #expect(try IntelFlashDescriptor.find(in: []) == nil)

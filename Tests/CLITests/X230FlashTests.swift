@@ -116,4 +116,17 @@ import Testing
         #expect(noChip.stderrText.contains("board x230 has 2 chips"), "\(noChip.stderrText)")
         #expect(noChip.stderrText.contains("--chip bottom or --chip top"), "\(noChip.stderrText)")
     }
+
+    /// `ownerboot rehearse` loads the synthetic backup into an emulated chip itself, flashes,
+    /// and checks the kept regions read back unchanged.
+    @Test func aRehearsalFlashesTheSyntheticBackupAndChecksTheKeptRegions() throws {
+        let s = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let result = try s.ownerboot(["rehearse", "board=x230", "--chip", "bottom", "--image", s.rom.path])
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stdoutText.contains("kept      fd, me, gbe: byte-identical after the flash ✓"), "\(result.stdoutText)")
+        let json = try s.ownerboot(["rehearse", "board=x230", "--chip", "top", "--image", s.rom.path, "--json"])
+        #expect(json.status == 0, "\(json.stderrText)")
+        #expect(json.stdoutText.contains("\"emulation\" : \"SST25VF032B\""), "\(json.stdoutText)")
+    }
 }
