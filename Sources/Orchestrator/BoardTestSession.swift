@@ -15,8 +15,13 @@ public struct BoardTestSession: Sendable {
         /// `{board}`, `{generation}`, `{set_hash}` … for the console expectations.
         public var variables: [String: String]
         public var luksUUID: String?
+        /// The kernel and unlocker the ROM carries, for `payload` scenarios.
+        public var kernel: URL?
+        public var initrd: URL?
 
-        public init(rom: URL, osImage: URL, previousROM: URL?, variables: [String: String], luksUUID: String?) {
+        public init(rom: URL, osImage: URL, previousROM: URL?, variables: [String: String], luksUUID: String?, kernel: URL? = nil, initrd: URL? = nil) {
+            self.kernel = kernel
+            self.initrd = initrd
             self.rom = rom
             self.osImage = osImage
             self.previousROM = previousROM
@@ -51,6 +56,7 @@ public struct BoardTestSession: Sendable {
         let disk = chosen.contains { $0.disk == .encrypted } ? try makeTestDisk() : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
+        if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
         let runner = ScenarioRunner(settings: tests.qemu, variables: variables, transcriptDirectory: workDirectory)
 
         let results = ResultBox(count: chosen.count)
@@ -61,7 +67,12 @@ public struct BoardTestSession: Sendable {
                 let result: ScenarioResult
                 do {
                     let rom = try self.prepareROM(for: scenario)
-                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil)
+                    var payload: (kernel: URL, initrd: URL)?
+                    if scenario.rom == .payload {
+                        guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
+                        payload = (kernel, initrd)
+                    }
+                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload)
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -98,7 +109,7 @@ public struct BoardTestSession: Sendable {
 
     func prepareROM(for scenario: TestScenario) throws -> URL {
         switch scenario.rom {
-        case .built:
+        case .built, .payload:
             return artifacts.rom
         case .flashed, .update:
             guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
@@ -136,12 +147,14 @@ public enum TestSessionError: UserFacingError, Equatable {
     case unknownScenario(name: String, known: [String])
     case needsFlasher(scenario: String)
     case noPreviousGeneration(scenario: String)
+    case noPayload(scenario: String)
 
     public var message: String {
         switch self {
         case .unknownScenario(let name, let known): return "no scenario '\(name)'; the board has: \(known.joined(separator: ", "))"
         case .needsFlasher(let scenario): return "scenario '\(scenario)' flashes an emulated chip, but no flasher was given"
         case .noPreviousGeneration(let scenario): return "scenario '\(scenario)' needs an earlier generation of the board to update from"
+        case .noPayload(let scenario): return "scenario '\(scenario)' boots the board's kernel and initramfs, but the build has no kernel (bzImage) or unlocker (initramfs.cpio.*) output"
         }
     }
 
@@ -150,6 +163,7 @@ public enum TestSessionError: UserFacingError, Equatable {
         case .unknownScenario(let name, let known): return NearMiss.closest(to: name, in: known).map { "did you mean '\($0)'?" } ?? "pick one of the listed scenarios"
         case .needsFlasher: return "run it through `ownerboot test`, which flashes with libflashrom's dummy programmer"
         case .noPreviousGeneration: return "`ownerboot test` builds one; or build the board twice with a change"
+        case .noPayload: return "name the components kernel and unlocker in board.toml, as the shipped boards do"
         }
     }
 }

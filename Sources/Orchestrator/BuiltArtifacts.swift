@@ -18,10 +18,15 @@ public enum BuiltArtifacts {
               let manifest = try OwnerbootManifest.read(fromImage: Array(bytes)) else {
             throw ArtifactError.noManifest(path: rom.path)
         }
+        let kernel = (try? componentPath("kernel", current, board: board, store: store))?.appendingPathComponent("bzImage")
+        let unlocker = try? componentPath("unlocker", current, board: board, store: store)
+        let initrd = unlocker.flatMap { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().first { $0.hasPrefix("initramfs.cpio") }.map { dir.appendingPathComponent($0) }
+        }
         return .init(
             rom: rom, osImage: os, previousROM: previous,
             variables: ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash],
-            luksUUID: board.rootUUID)
+            luksUUID: board.rootUUID, kernel: kernel, initrd: initrd)
     }
 
     static func componentPath(_ name: String, _ generation: Store.Generation, board: Board, store: Store) throws -> URL {

@@ -33,6 +33,10 @@ public struct QEMUMachine: Sendable, Equatable {
     public var bios: String?
     public var drives: [Drive]
     public var extraArguments: [String]
+    /// A kernel, initramfs and command line booted directly instead of firmware.
+    public var kernel: String? = nil
+    public var initrd: String? = nil
+    public var append: String? = nil
 
     public init(
         binary: String = "qemu-system-x86_64", machineType: String = "pc", accelerator: Accelerator = .tcg,
@@ -55,6 +59,9 @@ public struct QEMUMachine: Sendable, Equatable {
             "-nodefaults",
         ]
         if let bios { args += ["-bios", bios] }
+        if let kernel { args += ["-kernel", kernel] }
+        if let initrd { args += ["-initrd", initrd] }
+        if let append { args += ["-append", append] }
         for drive in drives {
             var spec = "file=\(drive.path),if=\(drive.interface),format=\(drive.format)"
             if drive.snapshot { spec += ",snapshot=on" }

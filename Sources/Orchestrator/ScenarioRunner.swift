@@ -41,15 +41,21 @@ public struct ScenarioRunner: Sendable {
             accelerator: QEMUMachine.Accelerator(rawValue: settings.accelerator) ?? .tcg,
             memoryMiB: settings.memoryMiB,
             bios: rom.path,
-            drives: disk.map { [QEMUMachine.Drive(path: $0.path)] } ?? [],
+            drives: disk.map { [QEMUMachine.Drive(path: $0.path, interface: settings.diskInterface)] } ?? [],
             extraArguments: settings.extraArguments)
     }
 
-    public func run(_ scenario: TestScenario, rom: URL, disk: URL?, extraArguments: [String] = []) -> ScenarioResult {
+    public func run(_ scenario: TestScenario, rom: URL, disk: URL?, payload: (kernel: URL, initrd: URL)? = nil, extraArguments: [String] = []) -> ScenarioResult {
         let transcript = transcriptDirectory.appendingPathComponent("\(scenario.name).console.log")
         let start = Date()
         var machine = machine(rom: rom, disk: disk)
         machine.extraArguments += extraArguments
+        if let payload {
+            machine.bios = nil
+            machine.kernel = payload.kernel.path
+            machine.initrd = payload.initrd.path
+            machine.append = substitute(settings.append)
+        }
         var current = "start QEMU"
         func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
             ScenarioResult(

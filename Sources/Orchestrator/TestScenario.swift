@@ -13,6 +13,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
         case flashed
         /// An older generation on the emulated chip replaced by the current one, then booted.
         case update
+        /// No firmware: the board's kernel and unlocker booted directly (`-kernel`, `-initrd`),
+        /// as its coreboot payload loader would hand over. For real boards, whose firmware QEMU
+        /// cannot run: it proves their kernel, unlocker and OS on an emulated disk controller.
+        case payload
     }
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
@@ -51,6 +55,10 @@ public struct QEMUSettings: Sendable, Equatable, Codable {
     public var testPassphrase: String = "ownerboot-test"
     /// More QEMU arguments (devices a board's tests need).
     public var extraArguments: [String] = []
+    /// How the test disk is attached: "virtio", or "ide" (on q35, the ICH9 AHCI controller).
+    public var diskInterface: String = "virtio"
+    /// The kernel command line of `payload` scenarios, `{placeholders}` filled in.
+    public var append: String = "console=ttyS0,115200 ownerboot.board={board} ownerboot.generation={generation} ownerboot.set={set_hash} ownerboot.root_uuid={root_uuid}"
 
     public init() {}
 }

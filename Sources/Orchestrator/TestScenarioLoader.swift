@@ -8,7 +8,7 @@ public struct TestScenarioLoader: Sendable {
     public init() {}
 
     static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps"]
-    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args"]
+    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append"]
     static let stepKeys: Set<String> = ["expect", "send", "exit", "timeout"]
 
     public func load(_ file: URL) throws -> BoardTests {
@@ -37,6 +37,8 @@ public struct TestScenarioLoader: Sendable {
             qemu.memoryMiB = table["memory_mib"]?.int ?? qemu.memoryMiB
             qemu.accelerator = table["accel"]?.string ?? qemu.accelerator
             qemu.testPassphrase = table["test_passphrase"]?.string ?? qemu.testPassphrase
+            qemu.diskInterface = table["disk_interface"]?.string ?? qemu.diskInterface
+            qemu.append = table["append"]?.string ?? qemu.append
             if let extra = table["extra_args"] {
                 guard let array = extra.array, array.allSatisfy({ $0.string != nil }) else {
                     throw BoardError.wrongType(file: file, line: lines.lineOfKey("extra_args", in: "qemu"), key: "qemu.extra_args", expected: "an array of strings")
