@@ -35,27 +35,30 @@ public struct ScenarioRunner: Sendable {
         variables.reduce(text) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
     }
 
-    public func machine(rom: URL, disk: URL?) -> QEMUMachine {
-        QEMUMachine(
+    /// The machine a scenario boots: the ROM as `-bios`, or with `payload`, that kernel and
+    /// initramfs and `settings.append` (filled in) and no firmware.
+    public func machine(rom: URL, disk: URL?, payload: (kernel: URL, initrd: URL)? = nil) -> QEMUMachine {
+        var machine = QEMUMachine(
             machineType: settings.machineType,
             accelerator: QEMUMachine.Accelerator(rawValue: settings.accelerator) ?? .tcg,
             memoryMiB: settings.memoryMiB,
             bios: rom.path,
             drives: disk.map { [QEMUMachine.Drive(path: $0.path, interface: settings.diskInterface)] } ?? [],
             extraArguments: settings.extraArguments)
-    }
-
-    public func run(_ scenario: TestScenario, rom: URL, disk: URL?, payload: (kernel: URL, initrd: URL)? = nil, extraArguments: [String] = []) -> ScenarioResult {
-        let transcript = transcriptDirectory.appendingPathComponent("\(scenario.name).console.log")
-        let start = Date()
-        var machine = machine(rom: rom, disk: disk)
-        machine.extraArguments += extraArguments
         if let payload {
             machine.bios = nil
             machine.kernel = payload.kernel.path
             machine.initrd = payload.initrd.path
             machine.append = substitute(settings.append)
         }
+        return machine
+    }
+
+    public func run(_ scenario: TestScenario, rom: URL, disk: URL?, payload: (kernel: URL, initrd: URL)? = nil, extraArguments: [String] = []) -> ScenarioResult {
+        let transcript = transcriptDirectory.appendingPathComponent("\(scenario.name).console.log")
+        let start = Date()
+        var machine = machine(rom: rom, disk: disk, payload: payload)
+        machine.extraArguments += extraArguments
         var current = "start QEMU"
         func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
             ScenarioResult(
