@@ -4,7 +4,8 @@
 # into an emulated chip, and an update of the older generation on a write-protected chip.
 # Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
 # coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
-# bottom chip holding a synthetic owner's backup). OWNERBOOT_E2E_REAL_CHECK=1 builds their
+# bottom chip holding a synthetic owner's backup), their kernel + unlocker + OS booted in
+# QEMU as their payload. OWNERBOOT_E2E_REAL_CHECK=1 builds their
 # components twice and compares (`--check`, ~20 more minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,3 +39,6 @@ done
 "$ob" rehearse board=x230 --chip bottom
 "$ob" rehearse board=x230 --chip top
 "$ob" rehearse board=hp-abm
+# Their kernels, unlocker and OS in QEMU (q35, disk on SATA), booted as their payload.
+"$ob" test board=x230
+"$ob" test board=hp-abm
