@@ -49,7 +49,8 @@ public enum BoardFlashTarget {
             throw BoardChipError.romSize(path: rom.path, size: rom.bytes.count, board: board.name, flashSize: board.flashSize)
         }
         let slice = chip.offset == 0 && chip.sizeBytes == rom.bytes.count ? rom.bytes : Array(rom.bytes[chip.window])
-        let image = chip.offset == 0 && chip.sizeBytes == rom.bytes.count ? rom : FlashImage(path: "\(rom.path) [\(chip.label): \(ByteRange(start: chip.offset, length: chip.sizeBytes))]", bytes: slice)
+        // The path stays the ROM's: the inventory reads the manifest (and the ROM's hash) from it.
+        let image = chip.offset == 0 && chip.sizeBytes == rom.bytes.count ? rom : FlashImage(path: rom.path, bytes: slice)
         var target = target(for: board, onProtected: onProtected, image: rom.bytes, chip: chip)
         if let spec = board.descriptor, chip.offset == 0 {
             target.regions = nil

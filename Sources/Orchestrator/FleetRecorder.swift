@@ -7,14 +7,18 @@ import Support
 /// set the image carried (from its manifest), the outcome, what was written, the backup.
 public enum FleetRecorder {
     public static func record(_ record: FlashRecord, device: String, inventory: Inventory) throws {
-        let manifest = (try? FileManager.default.contents(atPath: record.imagePath).flatMap { try OwnerbootManifest.read(fromImage: Array($0)) }) ?? nil
+        let file = FileManager.default.contents(atPath: record.imagePath).map { Array($0) }
+        let manifest = file.flatMap { try? OwnerbootManifest.read(fromImage: $0) }
+        // On a board of several chips the record's image is one chip's part of the ROM; the
+        // inventory names the whole ROM, as `fleet identify` and generations do.
+        let romHash = file.map { $0.count == record.chip.sizeBytes ? record.imageHash : SHA256Digest.hex($0) } ?? record.imageHash
         // A flash that returns a record put a verified image on the chip (or found it there);
         // refusals and failures throw instead and are recorded by `recordFailure`.
         let outcome: FlashEvent.Outcome = record.outcome == .planned ? .refused : .success
         try inventory.recordFlash(device: device) {
             FlashEvent(
                 deviceId: $0, time: record.time, generation: manifest?.generation, setHash: manifest?.setHash,
-                romHash: record.imageHash, readbackHash: record.readbackHash, chip: record.chip.name,
+                romHash: romHash, readbackHash: record.readbackHash, chip: record.chip.name,
                 programmer: record.programmer, outcome: outcome, bytesWritten: record.bytesWritten, backupReference: record.backupPath)
         }
     }

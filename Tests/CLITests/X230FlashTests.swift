@@ -70,8 +70,13 @@ import Testing
         let s = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: s.dir) }
         let before = s.chipBytes
-        let result = try s.flash([])
+        #expect(try s.ownerboot(["fleet", "add", "laptop", "board=x230"]).status == 0)
+        let result = try s.flash(["--device", "laptop"])
         #expect(result.status == 0, "\(result.stderrText)")
+        // The inventory names the whole ROM and its generation, not the chip's part.
+        let shown = try s.ownerboot(["fleet", "show", "laptop", "--json"]).stdoutText
+        let romHash = SHA256Digest.hex([UInt8](try Data(contentsOf: s.rom)))
+        #expect(shown.contains(romHash) && shown.contains("\"generation\" : 1"), "\(shown)")
         let after = s.chipBytes
         let rom = [UInt8](try Data(contentsOf: s.rom))
         let ownersKept = after[0..<0x500000].elementsEqual(before[0..<0x500000])
