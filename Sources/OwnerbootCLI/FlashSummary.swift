@@ -13,12 +13,11 @@ enum FlashSummary {
         if let layout = record.descriptor {
             let components = layout.descriptor.componentSizes.map(ByteSize.format).joined(separator: " + ")
             lines.append("layout    Intel flash descriptor on the chip (components \(components))\(layout.descriptorReplaced ? "; REPLACED by the image's" : "")")
-            let written = Set(plan.regions.filter(\.written).map(\.name))
             for region in layout.regions {
                 let role: String
                 if region.written {
-                    let blocks = plan.writes.filter { region.range.overlaps($0.range) }.reduce(0) { $0 + $1.range.length } / plan.eraseBlockSize
-                    role = written.contains(region.name) || blocks > 0 ? "write: \(blocks) erase blocks" : "written region, no change"
+                    let blocks = plan.writes.reduce(0) { $0 + max(0, min($1.range.end, region.range.end) - max($1.range.start, region.range.start)) } / plan.eraseBlockSize
+                    role = blocks > 0 ? "write: \(blocks) erase blocks" : "written region, no change"
                 } else {
                     role = "keep (owner's) sha256 \(region.chipSHA256.prefix(16))…"
                 }
