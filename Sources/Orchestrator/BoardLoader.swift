@@ -79,10 +79,10 @@ public struct BoardLoader: Sendable {
         if name != expectedName {
             throw BoardError.invalidValue(file: path, line: lines.lineOfKey("name", in: "board"), key: "board.name", value: "\"\(name)\"", expected: "\"\(expectedName)\", the name of the board's folder")
         }
-        let chips = try ChipSection(root: root, fields: fields, file: path, lines: lines).chips()
-        let flashSize = chips.map { $0.offset + $0.sizeBytes }.max() ?? 0
-        let size = flashSize
-        let descriptor = try ChipSection(root: root, fields: fields, file: path, lines: lines).descriptor(chips: chips)
+        let chipSection = ChipSection(root: root, fields: fields, file: path, lines: lines)
+        let chips = try chipSection.chips()
+        let size = chips.map { $0.offset + $0.sizeBytes }.max() ?? 0
+        let descriptor = try chipSection.descriptor(chips: chips)
         var writeProtect: WriteProtectSpec?
         if root["write_protect"] != nil {
             let modeText = try fields.string("write_protect", "mode")
