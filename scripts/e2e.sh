@@ -5,8 +5,9 @@
 # Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
 # coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
 # bottom chip holding a synthetic owner's backup), their kernel + unlocker + OS booted in
-# QEMU as their payload. Their components are built twice and compared too (`--check`,
-# about 15 minutes of the run on 2 cores); OWNERBOOT_E2E_REAL_CHECK=0 builds them once.
+# QEMU as their payload. OWNERBOOT_E2E_REAL_CHECK=1 also builds their components twice and
+# compares them (`--check`): the whole run then takes ~55 instead of ~27 minutes on 2 cores,
+# too close to CI's 90 to be the default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ob=${OWNERBOOT:-.build/debug/ownerboot}
@@ -29,8 +30,8 @@ echo "e2e: build of the current release, every component built twice and compare
 
 for board in hp-abm x230; do
   start=$(date +%s)
-  if [ "${OWNERBOOT_E2E_REAL_CHECK:-1}" = 1 ]; then "$ob" build board=$board --check; else "$ob" build board=$board; fi
-  echo "e2e: $board built (and checked unless OWNERBOOT_E2E_REAL_CHECK=0) in $(( $(date +%s) - start )) s"
+  if [ "${OWNERBOOT_E2E_REAL_CHECK:-0}" = 1 ]; then "$ob" build board=$board --check; else "$ob" build board=$board; fi
+  echo "e2e: $board built in $(( $(date +%s) - start )) s"
   "$ob" inspect result/$board/rom/$board.rom
   # coreboot's own tool must read the layout and files the same way.
   cbfstool result/$board/rom/$board.rom layout -w
