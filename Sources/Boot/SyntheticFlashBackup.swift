@@ -37,8 +37,9 @@ public struct SyntheticFlashBackup: Sendable {
         return SyntheticFlashBackup(descriptor: parsed, bytes: bytes)
     }
 
-    /// xorshift64: every erase block differs from every other.
-    static func pattern(seed: UInt64, count: Int) -> [UInt8] {
+    /// Deterministic, non-repeating bytes (xorshift64, little-endian words): every erase block
+    /// differs from every other. Tests fill emulated chips with it too.
+    public static func pattern(seed: UInt64, count: Int) -> [UInt8] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         var out = [UInt8](repeating: 0, count: count)
         var i = 0

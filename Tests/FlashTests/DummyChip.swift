@@ -1,3 +1,4 @@
+import Boot
 import Flash
 import Foundation
 import Logging
@@ -51,16 +52,6 @@ struct DummyChip {
 
     /// Deterministic, non-repeating bytes (xorshift), so every erase block differs.
     static func pattern(seed: UInt64, count: Int = size) -> [UInt8] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        var bytes = [UInt8](repeating: 0, count: count)
-        var i = 0
-        while i < count {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            withUnsafeBytes(of: state) { word in
-                for j in 0..<min(8, count - i) { bytes[i + j] = word[j] }
-            }
-            i += 8
-        }
-        return bytes
+        SyntheticFlashBackup.pattern(seed: seed, count: count)
     }
 }
