@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/check-layers.sh
 swift build --build-tests
 swift test --skip-build
 if [ "${OWNERBOOT_TIER:-2}" -ge 2 ]; then

@@ -1,0 +1,50 @@
+import Foundation
+
+/// A board as its `board.toml` describes it: the flash chip, the write-protect policy and
+/// (added by later layers) the layout, components and test scenarios. Plain data.
+public struct Board: Sendable, Codable, Equatable {
+    public var name: String
+    public var description: String
+    public var arch: String
+    /// The flash chips, in flash-address order: one for most boards, two for an X230.
+    public var chips: [ChipSpec]
+    /// Set when the flash starts with an Intel flash descriptor whose other regions are the owner's.
+    public var descriptor: DescriptorSpec?
+    public var writeProtect: WriteProtectSpec?
+    public var buildEnvironment: BuildEnvironmentSpec?
+    public var sources: [SourceSpec]
+    /// In the order the board file lists them.
+    public var components: [ComponentSpec]
+    /// The LUKS UUID of the encrypted root the board's unlocker looks for.
+    public var rootUUID: String?
+    /// The folder holding `board.toml` and the files it names.
+    public var directory: URL
+
+    public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, directory: URL) {
+        precondition(!chips.isEmpty, "a board has at least one chip")
+        self.name = name
+        self.description = description
+        self.arch = arch
+        self.chips = chips
+        self.descriptor = descriptor
+        self.writeProtect = writeProtect
+        self.buildEnvironment = buildEnvironment
+        self.sources = sources
+        self.components = components
+        self.rootUUID = rootUUID
+        self.directory = directory
+    }
+
+    public init(name: String, description: String, arch: String, chip: ChipSpec, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, directory: URL) {
+        self.init(name: name, description: description, arch: arch, chips: [chip], writeProtect: writeProtect, buildEnvironment: buildEnvironment, sources: sources, components: components, rootUUID: rootUUID, directory: directory)
+    }
+
+    /// The first chip: the only one on most boards, the one holding the descriptor on others.
+    public var chip: ChipSpec { chips[0] }
+
+    /// The size of the flash address space the ROM fills (all chips).
+    public var flashSize: Int { chips.map { $0.offset + $0.sizeBytes }.max() ?? 0 }
+
+    /// The lock file beside the board file.
+    public var lockFile: URL { directory.appendingPathComponent("ownerboot.lock") }
+}

@@ -1,0 +1,179 @@
+import Boot
+import Foundation
+import Support
+import TOMLKit
+
+/// Reads `board.toml` into a `Board`, checking every key: unknown keys, wrong types and
+/// missing files are `BoardError`s naming the file, the line and the key, with the near miss.
+public struct BoardLoader: Sendable {
+    public init() {}
+
+    static let sections: [String: Set<String>] = [
+        "board": ["name", "description", "arch"],
+        "chip": ["name", "size", "programmer", "models", "access"],
+        "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
+        "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
+        "write_protect": ["start", "length", "mode"],
+        "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
+        "disk": ["root_uuid"],
+        "sources": [],
+        "components": [],
+    ]
+    /// Tables of named tables (`[sources.NAME]`, `[components.NAME]`) and their keys.
+    static let namedSections: [String: Set<String>] = [
+        "sources": ["kind", "package", "version"],
+        "components": ["builder", "inputs", "env", "pack"],
+    ]
+
+    public func load(_ file: URL) throws -> Board {
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw BoardError.unreadable(file: file.path, reason: "\(error.localizedDescription)")
+        }
+        return try parse(text, file: file)
+    }
+
+    public func parse(_ text: String, file: URL) throws -> Board {
+        let path = file.path
+        let lines = SourceLines(text)
+        let root: TOMLTable
+        do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw BoardError.syntax(file: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        }
+        for key in root.keys {
+            guard let allowed = Self.sections[key] else {
+                throw BoardError.unknownKey(file: path, line: lines.lineOfTable(key), key: key, suggestion: NearMiss.closest(to: key, in: Array(Self.sections.keys)))
+            }
+            if key == "chips" {
+                guard let array = root[key]?.array, !array.isEmpty, array.allSatisfy({ $0.table != nil }) else {
+                    throw BoardError.wrongType(file: path, line: lines.lineOfArrayTable(key), key: key, expected: "one [[chips]] table per chip")
+                }
+                for (index, item) in array.enumerated() {
+                    for inner in item.table!.keys where !allowed.contains(inner) {
+                        throw BoardError.unknownKey(file: path, line: lines.lineOfKey(inner, inArrayTable: key, index: index), key: "chips[\(index)].\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "chips.\($0)" })
+                    }
+                }
+                continue
+            }
+            guard let table = root[key]?.table else {
+                throw BoardError.wrongType(file: path, line: lines.lineOfKey(key, in: nil), key: key, expected: "a table ([\(key)])")
+            }
+            if let namedKeys = Self.namedSections[key] {
+                for name in table.keys {
+                    guard let inner = table[name]?.table else {
+                        throw BoardError.wrongType(file: path, line: lines.lineOfKey(name, in: key), key: "\(key).\(name)", expected: "a table ([\(key).\(name)])")
+                    }
+                    for k in inner.keys where !namedKeys.contains(k) {
+                        throw BoardError.unknownKey(file: path, line: lines.lineOfKey(k, in: "\(key).\(name)"), key: "\(key).\(name).\(k)", suggestion: NearMiss.closest(to: k, in: Array(namedKeys)).map { "\(key).\(name).\($0)" })
+                    }
+                }
+                continue
+            }
+            for inner in table.keys where !allowed.contains(inner) {
+                throw BoardError.unknownKey(file: path, line: lines.lineOfKey(inner, in: key), key: "\(key).\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "\(key).\($0)" })
+            }
+        }
+        let fields = FieldReader(root: root, file: path, lines: lines)
+        let name = try fields.string("board", "name")
+        let expectedName = file.deletingLastPathComponent().lastPathComponent
+        if name != expectedName {
+            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("name", in: "board"), key: "board.name", value: "\"\(name)\"", expected: "\"\(expectedName)\", the name of the board's folder")
+        }
+        let chipSection = ChipSection(root: root, fields: fields, file: path, lines: lines)
+        let chips = try chipSection.chips()
+        let size = chips.map { $0.offset + $0.sizeBytes }.max() ?? 0
+        let descriptor = try chipSection.descriptor(chips: chips)
+        var writeProtect: WriteProtectSpec?
+        if root["write_protect"] != nil {
+            let modeText = try fields.string("write_protect", "mode")
+            guard let mode = WriteProtectSpec.Mode(rawValue: modeText) else {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("mode", in: "write_protect"), key: "write_protect.mode", value: "\"\(modeText)\"", expected: WriteProtectSpec.Mode.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let start = try fields.int("write_protect", "start")
+            let length = try fields.int("write_protect", "length")
+            if start < 0 || length < 0 || start + length > size {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: "write_protect"), key: "write_protect", value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(size)-byte flash")
+            }
+            writeProtect = WriteProtectSpec(start: start, length: length, mode: mode)
+        }
+        let directory = file.deletingLastPathComponent()
+        var buildEnvironment: BuildEnvironmentSpec?
+        if root["buildenv"] != nil {
+            buildEnvironment = BuildEnvironmentSpec(
+                suite: try fields.optionalString("buildenv", "suite") ?? "bookworm",
+                mirror: try fields.optionalString("buildenv", "mirror") ?? "http://deb.debian.org/debian",
+                variant: try fields.optionalString("buildenv", "variant") ?? "buildd",
+                packages: try fields.stringArray("buildenv", "packages"),
+                sourceDateEpoch: try fields.int("buildenv", "source_date_epoch"))
+        }
+        let sources = try sortedNames("sources", root, lines).map { sourceName in
+            let section = "sources.\(sourceName)"
+            let kindText = try fields.string(section, "kind")
+            guard let kind = SourceSpec.Kind(rawValue: kindText) else {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kind", in: section), key: "\(section).kind", value: "\"\(kindText)\"", expected: SourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return SourceSpec(name: sourceName, kind: kind, package: try fields.string(section, "package"), version: try fields.string(section, "version"))
+        }
+        let componentNames = try sortedNames("components", root, lines)
+        let known = Set(sources.map(\.name) + componentNames)
+        let components = try componentNames.map { componentName in
+            let section = "components.\(componentName)"
+            let builder = try fields.string(section, "builder")
+            if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(builder).path) {
+                throw BoardError.missingFile(file: path, line: lines.lineOfKey("builder", in: section), key: "\(section).builder", path: builder)
+            }
+            let inputs = try fields.optionalStringArray(section, "inputs") ?? []
+            for input in inputs where !known.contains(input) && !FileManager.default.fileExists(atPath: directory.appendingPathComponent(input).path) {
+                throw BoardError.invalidValue(
+                    file: path, line: lines.lineOfKey("inputs", in: section), key: "\(section).inputs", value: "\"\(input)\"",
+                    expected: "a source, a component or a file beside board.toml" + (NearMiss.closest(to: input, in: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""))
+            }
+            var env: [String: String] = [:]
+            if let table = fields.value(section, "env") {
+                guard let envTable = table.table else {
+                    throw BoardError.wrongType(file: path, line: lines.lineOfKey("env", in: section), key: "\(section).env", expected: "a table of strings")
+                }
+                for key in envTable.keys {
+                    guard let value = envTable[key]?.string else {
+                        throw BoardError.wrongType(file: path, line: lines.lineOfKey("env", in: section), key: "\(section).env.\(key)", expected: "a string")
+                    }
+                    env[key] = value
+                }
+            }
+            var pack: PackSpec?
+            if let value = fields.value(section, "pack") {
+                let line = lines.lineOfKey("pack", in: section)
+                guard let table = value.table, let tree = table["tree"]?.string, let output = table["output"]?.string else {
+                    throw BoardError.wrongType(file: path, line: line, key: "\(section).pack", expected: "a table { tree = \"DIR\", output = \"FILE\", compression = \"gzip\", devices = [\"dev/console c 5 1\"] }")
+                }
+                for key in table.keys where !["tree", "output", "compression", "devices"].contains(key) {
+                    throw BoardError.unknownKey(file: path, line: line, key: "\(section).pack.\(key)", suggestion: NearMiss.closest(to: key, in: ["tree", "output", "compression", "devices"]))
+                }
+                let compressionText = table["compression"]?.string ?? "gzip"
+                guard let compression = Compression.Format(rawValue: compressionText) else {
+                    throw BoardError.invalidValue(file: path, line: line, key: "\(section).pack.compression", value: "\"\(compressionText)\"", expected: Compression.Format.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                pack = PackSpec(tree: tree, output: output, compression: compression, devices: table["devices"]?.array?.compactMap(\.string) ?? [])
+            }
+            return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack)
+        }
+        return Board(
+            name: name,
+            description: try fields.optionalString("board", "description") ?? "",
+            arch: try fields.optionalString("board", "arch") ?? "x86_64",
+            chips: chips,
+            descriptor: descriptor,
+            writeProtect: writeProtect,
+            buildEnvironment: buildEnvironment,
+            sources: sources,
+            components: components,
+            rootUUID: try fields.optionalString("disk", "root_uuid"),
+            directory: directory)
+    }
+
+    /// The names under `[section.NAME]`, in the order the file lists them.
+    func sortedNames(_ section: String, _ root: TOMLTable, _ lines: SourceLines) throws -> [String] {
+        guard let table = root[section]?.table else { return [] }
+        return table.keys.sorted { (lines.lineOfTable("\(section).\($0)") ?? Int.max) < (lines.lineOfTable("\(section).\($1)") ?? Int.max) }
+    }
+}

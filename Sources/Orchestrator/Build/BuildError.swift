@@ -1,0 +1,36 @@
+import Foundation
+import Support
+
+/// Why a build did not produce its output. Nothing enters the store when one is thrown.
+public enum BuildError: UserFacingError, Equatable {
+    case builderFailed(derivation: String, status: Int32, log: String, tail: String)
+    case timedOut(derivation: String, seconds: Double, log: String)
+    case notReproducible(derivation: String, first: String, second: String, files: [String])
+    case missingInput(derivation: String, input: String)
+    case cycle(path: [String])
+
+    public var message: String {
+        switch self {
+        case .builderFailed(let derivation, let status, let log, let tail):
+            return "building \(derivation) failed (exit status \(status)); log: \(log)\n\(tail)"
+        case .timedOut(let derivation, let seconds, let log):
+            return "building \(derivation) took longer than \(Int(seconds)) s and was stopped; log: \(log)"
+        case .notReproducible(let derivation, let first, let second, let files):
+            return "\(derivation) is not reproducible: built twice, its outputs hash \(first) and \(second); differing files: \(files.prefix(20).joined(separator: ", "))"
+        case .missingInput(let derivation, let input):
+            return "\(derivation) needs \(input), which is neither a source, a component nor a file of the board"
+        case .cycle(let path):
+            return "the components depend on each other in a cycle: \(path.joined(separator: " → "))"
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .builderFailed: return "read the log; the builder runs with no network and sees only its declared inputs"
+        case .timedOut: return "check the log for a step waiting on input or the network"
+        case .notReproducible: return "the builder embeds something that varies (time, path, order): diffoscope the two outputs"
+        case .missingInput: return "fix the component's inputs in board.toml"
+        case .cycle: return "remove one of the dependencies in board.toml"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Support
+
+/// Runs one builder script under bubblewrap exactly as docs/builder-contract.md says: the
+/// build environment read-only as `/`, each input read-only at `/inputs/<name>`, a fresh
+/// `/build` and `/out`, no network, a cleared environment with fixed values, umask 022.
+public struct Sandbox: Sendable {
+    public struct Invocation: Sendable {
+        public var root: URL
+        public var builder: URL
+        /// name → host path, bound read-only at /inputs/<name>
+        public var inputs: [(name: String, path: URL)]
+        public var buildDirectory: URL
+        public var outputDirectory: URL
+        public var environment: [String: String]
+        public var log: URL
+        public var timeout: Double
+        /// Host folders bound read-only over the root (tests only: they borrow the host's
+        /// /usr instead of a pinned build environment, to stay fast).
+        public var extraReadOnlyBinds: [(host: String, sandbox: String)] = []
+
+        public init(root: URL, builder: URL, inputs: [(name: String, path: URL)], buildDirectory: URL, outputDirectory: URL, environment: [String: String], log: URL, timeout: Double = 7200) {
+            self.root = root
+            self.builder = builder
+            self.inputs = inputs
+            self.buildDirectory = buildDirectory
+            self.outputDirectory = outputDirectory
+            self.environment = environment
+            self.log = log
+            self.timeout = timeout
+        }
+    }
+
+    /// The fixed part of every builder's environment (the rest comes from the component).
+    public static func baseEnvironment(sourceDateEpoch: Int, jobs: Int, board: String) -> [String: String] {
+        [
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/build", "TMPDIR": "/tmp",
+            "TZ": "UTC", "LC_ALL": "C", "SOURCE_DATE_EPOCH": "\(sourceDateEpoch)", "out": "/out", "JOBS": "\(jobs)", "BOARD": board,
+        ]
+    }
+
+    public init() {}
+
+    public func arguments(_ invocation: Invocation) -> [String] {
+        var args = [
+            "--unshare-all", "--die-with-parent", "--clearenv", "--new-session",
+            "--ro-bind", invocation.root.path, "/",
+        ]
+        for bind in invocation.extraReadOnlyBinds { args += ["--ro-bind", bind.host, bind.sandbox] }
+        args += [
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            // A tmpfs at /inputs gives the read-only root a place for the input mount points.
+            "--tmpfs", "/inputs",
+            "--ro-bind", invocation.builder.path, "/inputs/builder.sh",
+        ]
+        for input in invocation.inputs.sorted(by: { $0.name < $1.name }) {
+            args += ["--ro-bind", input.path.path, "/inputs/\(input.name)"]
+        }
+        args += ["--bind", invocation.buildDirectory.path, "/build", "--bind", invocation.outputDirectory.path, "/out", "--chdir", "/build"]
+        for key in invocation.environment.keys.sorted() {
+            args += ["--setenv", key, invocation.environment[key]!]
+        }
+        return args + ["/bin/sh", "-c", "umask 022; exec /bin/sh -eu /inputs/builder.sh"]
+    }
+
+    /// Runs the builder; its output and errors go to the log. Throws with the log's tail.
+    public func run(_ invocation: Invocation, name: String) throws {
+        let result = try ProcessRunner(timeout: invocation.timeout).run("bwrap", arguments(invocation))
+        var log = result.stdout
+        log.append(result.stderr)
+        try? log.write(to: invocation.log)
+        if result.timedOut { throw BuildError.timedOut(derivation: name, seconds: invocation.timeout, log: invocation.log.path) }
+        if result.status != 0 {
+            let tail = String(decoding: log, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).suffix(25).joined(separator: "\n")
+            throw BuildError.builderFailed(derivation: name, status: result.status, log: invocation.log.path, tail: tail)
+        }
+    }
+}

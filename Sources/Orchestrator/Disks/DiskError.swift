@@ -1,0 +1,27 @@
+import Foundation
+import Support
+
+/// Why a disk could not be provisioned.
+public enum DiskError: UserFacingError, Equatable {
+    case unreadablePassphrase(path: String)
+    case emptyPassphrase(path: String)
+    case missingImage(path: String)
+    case cryptsetupFailed(step: String, output: String)
+
+    public var message: String {
+        switch self {
+        case .unreadablePassphrase(let path): return "cannot read the passphrase file \(path)"
+        case .emptyPassphrase(let path): return "the passphrase file \(path) is empty"
+        case .missingImage(let path): return "no OS image at \(path)"
+        case .cryptsetupFailed(let step, let output): return "cryptsetup failed to \(step) the disk:\n\(output)"
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .unreadablePassphrase, .emptyPassphrase: return "write the passphrase into the file (one line); it is read, never stored"
+        case .missingImage: return "build the board first: `ownerboot build board=NAME`"
+        case .cryptsetupFailed: return "check that cryptsetup 2.4+ is installed (`bash scripts/setup.sh`) and there is free disk space"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Support
+
+/// Makes a device's encrypted disk from a board's OS image: the ext4 image is copied,
+/// given room for a LUKS2 header, and encrypted offline with `cryptsetup reencrypt
+/// --encrypt` (no device-mapper needed; the disk is opened only inside the machine).
+/// Secrets never enter the store, a log or a command line: the passphrase goes to
+/// cryptsetup on standard input. The output appears only when complete (temp + rename).
+public struct DiskProvisioner: Sendable {
+    public struct Request: Sendable {
+        public var osImage: URL
+        public var passphraseFile: URL
+        public var output: URL
+        /// The LUKS UUID the board's unlocker looks for.
+        public var luksUUID: String?
+        /// An additional key file to enrol (for unattended unlock), if any.
+        public var keyFile: URL?
+        /// Argon2 memory cost in KiB: the unlocker runs in a small machine, and cryptsetup
+        /// would otherwise size it for the (much larger) host that formats the disk.
+        public var pbkdfMemoryKiB: Int = 65536
+        /// Fixed Argon2 time cost instead of cryptsetup's benchmark (tests use a small one).
+        public var pbkdfIterations: Int?
+
+        public init(osImage: URL, passphraseFile: URL, output: URL, luksUUID: String? = nil, keyFile: URL? = nil) {
+            self.osImage = osImage
+            self.passphraseFile = passphraseFile
+            self.output = output
+            self.luksUUID = luksUUID
+            self.keyFile = keyFile
+        }
+    }
+
+    /// Room left for the LUKS2 header (its default data offset is 16 MiB).
+    public static let headerReserve = 32 << 20
+
+    public var runner: ProcessRunner
+
+    public init(runner: ProcessRunner = ProcessRunner(timeout: 600)) {
+        self.runner = runner
+    }
+
+    public func provision(_ request: Request) throws {
+        let passphrase = try Self.readPassphrase(request.passphraseFile)
+        guard FileManager.default.fileExists(atPath: request.osImage.path) else {
+            throw DiskError.missingImage(path: request.osImage.path)
+        }
+        let temp = request.output.deletingLastPathComponent().appendingPathComponent(".\(request.output.lastPathComponent).partial-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: temp) }
+        try FileManager.default.copyItem(at: request.osImage, to: temp)
+        let handle = try FileHandle(forWritingTo: temp)
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size + UInt64(Self.headerReserve))
+        try handle.close()
+
+        var arguments = [
+            "reencrypt", "--encrypt", "--type", "luks2", "--reduce-device-size", "\(Self.headerReserve >> 20)M",
+            "--key-file", "-", "--batch-mode",
+        ] + pbkdfArguments(request)
+        if let uuid = request.luksUUID { arguments += ["--uuid", uuid] }
+        let result = try runner.run("cryptsetup", arguments + [temp.path], stdin: passphrase)
+        guard result.succeeded else { throw DiskError.cryptsetupFailed(step: "encrypt", output: result.stderrText) }
+
+        if let keyFile = request.keyFile {
+            // The existing passphrase authorises the new key slot; it arrives on stdin.
+            let add = try runner.run("cryptsetup", ["luksAddKey", "--batch-mode", "--key-file", "-"] + pbkdfArguments(request) + [temp.path, keyFile.path], stdin: passphrase)
+            guard add.succeeded else { throw DiskError.cryptsetupFailed(step: "add key file", output: add.stderrText) }
+        }
+        if FileManager.default.fileExists(atPath: request.output.path) {
+            try FileManager.default.removeItem(at: request.output)
+        }
+        try FileManager.default.moveItem(at: temp, to: request.output)
+    }
+
+    func pbkdfArguments(_ request: Request) -> [String] {
+        var arguments = ["--pbkdf", "argon2id", "--pbkdf-memory", "\(request.pbkdfMemoryKiB)"]
+        if let iterations = request.pbkdfIterations {
+            arguments += ["--pbkdf-force-iterations", "\(iterations)"]
+        } else {
+            arguments += ["--iter-time", "1000"]
+        }
+        return arguments
+    }
+
+    /// The passphrase bytes: the file's content without one trailing newline (as typed).
+    static func readPassphrase(_ file: URL) throws -> Data {
+        guard var data = FileManager.default.contents(atPath: file.path) else {
+            throw DiskError.unreadablePassphrase(path: file.path)
+        }
+        if data.last == UInt8(ascii: "\n") { data.removeLast() }
+        guard !data.isEmpty else { throw DiskError.emptyPassphrase(path: file.path) }
+        return data
+    }
+
+    /// Whether `passphrase` opens the disk's LUKS header (no device-mapper needed).
+    public func checkPassphrase(disk: URL, passphrase: Data) throws -> Bool {
+        try runner.run("cryptsetup", ["open", "--test-passphrase", "--key-file", "-", disk.path], stdin: passphrase).succeeded
+    }
+}

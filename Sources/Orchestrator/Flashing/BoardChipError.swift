@@ -1,0 +1,31 @@
+import Boot
+import Flash
+import Foundation
+import Support
+
+/// A board's chips and a ROM that do not go together.
+public enum BoardChipError: UserFacingError, Equatable {
+    case chipRequired(board: String, chips: [ChipSpec])
+    case unknownChip(board: String, label: String, labels: [String], suggestion: String?)
+    case romSize(path: String, size: Int, board: String, flashSize: Int)
+
+    public var message: String {
+        switch self {
+        case .chipRequired(let board, let chips):
+            return "board \(board) has \(chips.count) chips (" + chips.map { "\($0.label): \(ByteSize.format($0.sizeBytes)) at \(ByteRange(start: $0.offset, length: $0.sizeBytes))" }.joined(separator: "; ") + "): say which one the clip is on"
+        case .unknownChip(let board, let label, let labels, _):
+            return "board \(board) has no chip '\(label)' (its chips: \(labels.joined(separator: ", ")))"
+        case .romSize(let path, let size, let board, let flashSize):
+            return "\(path) is \(ByteSize.format(size)) but board \(board)'s flash is \(ByteSize.format(flashSize)); nothing was written"
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .chipRequired(let board, let chips):
+            return "add --chip " + chips.map(\.label).joined(separator: " or --chip ") + " (or --chip all with the internal programmer); `ownerboot boards --board \(board)` says where each chip is"
+        case .unknownChip(_, _, _, let suggestion): return suggestion.map { "did you mean --chip \($0)?" } ?? "use one of the board's chip labels"
+        case .romSize(_, _, let board, _): return "flash the ROM `ownerboot build board=\(board)` made (result/\(board)/rom/)"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Boot
+import Foundation
+import Support
+
+/// What a chip dump is: the board and generation its manifest names, and whether its bytes
+/// are exactly what ownerboot built for that generation (matching), differ in named regions
+/// and files (modified), or cannot be placed at all (unknown).
+public struct Identification: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        case matching, modified, unknown
+    }
+    public var state: State
+    public var dumpHash: String
+    public var board: String?
+    public var generation: Int?
+    public var setHash: String?
+    /// FMAP areas whose bytes differ from the built ROM.
+    public var differingRegions: [String]
+    /// CBFS files whose bytes differ (or that only one side has).
+    public var differingFiles: [String]
+    public var reason: String?
+
+    public var summary: String {
+        switch state {
+        case .matching: return "\(board!) generation \(generation!) (matching)"
+        case .modified: return "\(board ?? "?") generation \(generation.map(String.init) ?? "?") (modified: \((differingRegions + differingFiles).joined(separator: ", ")))"
+        case .unknown: return "unknown (\(reason ?? "not built by ownerboot"))"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Support
+
+/// `boards/<name>/ownerboot.lock`: every package of the build environment pinned by name,
+/// version and .deb SHA-256, and every source file by SHA-256. Builds use only what it pins.
+/// `request` is the hash of what the board asked for when it was locked, so a board file that
+/// changed since says so ("stale lock") instead of building something else.
+public struct LockFile: Codable, Sendable, Equatable {
+    public struct Package: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var architecture: String
+        public var sha256: String?
+    }
+
+    public struct BuildEnvironment: Codable, Sendable, Equatable {
+        public var suite: String
+        public var mirror: String
+        public var variant: String
+        public var packages: [Package]
+    }
+
+    public struct SourceFile: Codable, Sendable, Equatable {
+        public var name: String
+        public var sha256: String
+    }
+
+    public struct Source: Codable, Sendable, Equatable {
+        public var kind: SourceSpec.Kind
+        public var package: String
+        public var version: String
+        public var files: [SourceFile]
+    }
+
+    public var format: Int = 1
+    public var board: String
+    public var request: String
+    public var buildenv: BuildEnvironment?
+    public var sources: [String: Source]
+
+    /// What the board asks for, hashed: the build environment spec and the source specs.
+    public static func requestHash(for board: Board) -> String {
+        struct Request: Encodable {
+            let buildenv: BuildEnvironmentSpec?
+            let sources: [SourceSpec]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Request(buildenv: board.buildEnvironment, sources: board.sources))) ?? Data()
+        return SHA256Digest.hex(data)
+    }
+
+    public static func load(for board: Board) throws -> LockFile {
+        let url = board.lockFile
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw LockError.missing(board: board.name, path: url.path)
+        }
+        let lock: LockFile
+        do { lock = try JSONDecoder().decode(LockFile.self, from: data) } catch {
+            throw LockError.unreadable(path: url.path, reason: "\(error)")
+        }
+        if lock.request != requestHash(for: board) {
+            throw LockError.stale(board: board.name, path: url.path)
+        }
+        return lock
+    }
+
+    /// Sorted, pretty JSON with a trailing newline: stable in git diffs.
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        try data.write(to: url, options: .atomic)
+    }
+
+    /// The hash that fixes a source's output: its lock entry.
+    public func sourceHash(_ name: String) -> String? {
+        guard let source = sources[name] else { return nil }
+        let text = ([source.kind.rawValue, source.package, source.version] + source.files.map { "\($0.name) \($0.sha256)" }).joined(separator: "\n")
+        return SHA256Digest.hex(Array(text.utf8))
+    }
+
+    /// The hash that fixes the build environment: suite, mirror, variant, pinned packages.
+    public var buildEnvironmentHash: String? {
+        guard let env = buildenv else { return nil }
+        let text = ([env.suite, env.mirror, env.variant] + env.packages.map { "\($0.name)=\($0.version) \($0.architecture) \($0.sha256 ?? "-")" }).joined(separator: "\n")
+        return SHA256Digest.hex(Array(text.utf8))
+    }
+}

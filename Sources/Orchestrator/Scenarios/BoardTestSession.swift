@@ -1,0 +1,143 @@
+import Foundation
+import Support
+
+/// Runs a board's scenarios against what was built: it makes the throwaway test disk once,
+/// prepares each scenario's ROM (built, flashed into an emulated chip, or an update of an
+/// older generation on that chip), boots it and collects the results. It builds nothing and
+/// flashes through the `flash` closure it is given, so it stays independent of how.
+public struct BoardTestSession: Sendable {
+    /// What the build produced that the scenarios need.
+    public struct Artifacts: Sendable {
+        public var rom: URL
+        public var osImage: URL
+        /// The previous generation's ROM, for the update scenario.
+        public var previousROM: URL?
+        /// `{board}`, `{generation}`, `{set_hash}` … for the console expectations.
+        public var variables: [String: String]
+        public var luksUUID: String?
+        /// The kernel and unlocker the ROM carries, for `payload` scenarios.
+        public var kernel: URL?
+        public var initrd: URL?
+
+        public init(rom: URL, osImage: URL, previousROM: URL?, variables: [String: String], luksUUID: String?, kernel: URL? = nil, initrd: URL? = nil) {
+            self.kernel = kernel
+            self.initrd = initrd
+            self.rom = rom
+            self.osImage = osImage
+            self.previousROM = previousROM
+            self.variables = variables
+            self.luksUUID = luksUUID
+        }
+    }
+
+    /// Writes `rom` into the emulated chip whose image file is `chipImage`; `protected`: the
+    /// chip's write protection is on (an update of a deployed board).
+    public typealias Flasher = @Sendable (_ rom: URL, _ chipImage: URL, _ protected: Bool) throws -> Void
+
+    public var tests: BoardTests
+    public var artifacts: Artifacts
+    public var workDirectory: URL
+    public var flash: Flasher?
+    /// How many machines run at once (each TCG machine keeps one core busy).
+    public var parallelism: Int
+
+    public init(tests: BoardTests, artifacts: Artifacts, workDirectory: URL, flash: Flasher?, parallelism: Int = 2) {
+        self.tests = tests
+        self.artifacts = artifacts
+        self.workDirectory = workDirectory
+        self.flash = flash
+        self.parallelism = parallelism
+    }
+
+    /// Runs the named scenarios (all when `names` is empty); `progress` hears each result.
+    public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
+        let chosen = try select(names)
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        let disk = chosen.contains { $0.disk == .encrypted } ? try makeTestDisk() : nil
+        var variables = artifacts.variables
+        variables["passphrase"] = tests.qemu.testPassphrase
+        if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
+        let runner = ScenarioRunner(settings: tests.qemu, variables: variables, transcriptDirectory: workDirectory)
+
+        let results = ResultBox(count: chosen.count)
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = max(1, parallelism)
+        for (index, scenario) in chosen.enumerated() {
+            queue.addOperation {
+                let result: ScenarioResult
+                do {
+                    let rom = try self.prepareROM(for: scenario)
+                    var payload: (kernel: URL, initrd: URL)?
+                    if scenario.rom == .payload {
+                        guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
+                        payload = (kernel, initrd)
+                    }
+                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload)
+                } catch {
+                    result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
+                }
+                results.set(index, result)
+                progress(result)
+            }
+        }
+        queue.waitUntilAllOperationsAreFinished()
+        return results.values
+    }
+
+    func select(_ names: [String]) throws -> [TestScenario] {
+        if names.isEmpty { return tests.scenarios }
+        return try names.map { name in
+            guard let scenario = tests.scenarios.first(where: { $0.name == name }) else {
+                throw TestSessionError.unknownScenario(name: name, known: tests.scenarios.map(\.name))
+            }
+            return scenario
+        }
+    }
+
+    /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on).
+    func makeTestDisk() throws -> URL {
+        let passphrase = workDirectory.appendingPathComponent("test-passphrase")
+        try Data(tests.qemu.testPassphrase.utf8).write(to: passphrase, options: .atomic)
+        defer { try? FileManager.default.removeItem(at: passphrase) }
+        let disk = workDirectory.appendingPathComponent("test-disk.img")
+        var request = DiskProvisioner.Request(osImage: artifacts.osImage, passphraseFile: passphrase, output: disk, luksUUID: artifacts.luksUUID)
+        request.pbkdfIterations = 4
+        request.pbkdfMemoryKiB = 32768
+        try DiskProvisioner().provision(request)
+        return disk
+    }
+
+    func prepareROM(for scenario: TestScenario) throws -> URL {
+        switch scenario.rom {
+        case .built, .payload:
+            return artifacts.rom
+        case .flashed, .update:
+            guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
+            let chip = workDirectory.appendingPathComponent("\(scenario.name).chip.bin")
+            let size = try FileManager.default.attributesOfItem(atPath: artifacts.rom.path)[.size] as? Int ?? 0
+            // A blank chip is all ones, as a new SPI flash is.
+            try Data(repeating: 0xFF, count: size).write(to: chip)
+            // First install on a blank chip, as with a clip before protection is enabled; an
+            // update then goes onto the chip with its write protection on.
+            if scenario.rom == .update {
+                guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
+                try flash(previous, chip, false)
+                try flash(artifacts.rom, chip, true)
+            } else {
+                try flash(artifacts.rom, chip, false)
+            }
+            return chip
+        }
+    }
+}
+
+/// Results filled in by index from concurrent scenario runs.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [ScenarioResult?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: ScenarioResult) { lock.withLock { results[index] = result } }
+    var values: [ScenarioResult] { lock.withLock { results.compactMap { $0 } } }
+}

@@ -1,0 +1,42 @@
+import Boot
+import Foundation
+import Support
+
+/// What the latest build of a board left in the store, as the QEMU tests need it: the ROM,
+/// the OS image, the previous generation's ROM, and the values the console should show
+/// (read from the ROM's own manifest, so a test checks what is really in the image).
+public enum BuiltArtifacts {
+    /// The generation with `setHash` (what the checkout builds) and, for updates, the most
+    /// recent other generation of the board whose outputs are still in the store.
+    public static func of(board: Board, setHash: String, store: Store) throws -> BoardTestSession.Artifacts {
+        let generations = try store.generations(board: board.name)
+        guard let current = generations.first(where: { $0.setHash == setHash }) else { throw ArtifactError.notBuilt(board: board.name) }
+        let rom = try romPath(current, board: board, store: store)
+        let os = try componentPath("os", current, board: board, store: store).appendingPathComponent("os.ext4")
+        let previous = generations.filter { $0.setHash != setHash }.reversed().lazy.compactMap { try? romPath($0, board: board, store: store) }.first
+        guard let bytes = FileManager.default.contents(atPath: rom.path),
+              let manifest = try OwnerbootManifest.read(fromImage: Array(bytes)) else {
+            throw ArtifactError.noManifest(path: rom.path)
+        }
+        let kernel = (try? componentPath("kernel", current, board: board, store: store))?.appendingPathComponent("bzImage")
+        let unlocker = try? componentPath("unlocker", current, board: board, store: store)
+        let initrd = unlocker.flatMap { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().first { $0.hasPrefix("initramfs.cpio") }.map { dir.appendingPathComponent($0) }
+        }
+        return .init(
+            rom: rom, osImage: os, previousROM: previous,
+            variables: ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash],
+            luksUUID: board.rootUUID, kernel: kernel, initrd: initrd)
+    }
+
+    static func componentPath(_ name: String, _ generation: Store.Generation, board: Board, store: Store) throws -> URL {
+        guard let hash = generation.components[name] else { throw ArtifactError.noComponent(board: board.name, component: name, generation: generation.number) }
+        let url = store.path(hash: hash, name: name)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw ArtifactError.collected(path: url.path, board: board.name) }
+        return url
+    }
+
+    static func romPath(_ generation: Store.Generation, board: Board, store: Store) throws -> URL {
+        try componentPath(BuildPlan.romComponent, generation, board: board, store: store).appendingPathComponent("\(board.name).rom")
+    }
+}

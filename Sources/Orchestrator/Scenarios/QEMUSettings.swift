@@ -1,0 +1,18 @@
+import Foundation
+
+/// The machine a board's scenarios run on, from `[qemu]` in `tests.toml`.
+public struct QEMUSettings: Sendable, Equatable, Codable {
+    public var machineType: String = "pc"
+    public var memoryMiB: Int = 512
+    public var accelerator: String = "tcg"
+    /// The passphrase of the test disk (a throwaway disk made for tests only).
+    public var testPassphrase: String = "ownerboot-test"
+    /// More QEMU arguments (devices a board's tests need).
+    public var extraArguments: [String] = []
+    /// How the test disk is attached: "virtio", or "ide" (on q35, the ICH9 AHCI controller).
+    public var diskInterface: String = "virtio"
+    /// The kernel command line of `payload` scenarios, `{placeholders}` filled in.
+    public var append: String = "console=ttyS0,115200 ownerboot.board={board} ownerboot.generation={generation} ownerboot.set={set_hash} ownerboot.root_uuid={root_uuid}"
+
+    public init() {}
+}

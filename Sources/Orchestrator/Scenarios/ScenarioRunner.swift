@@ -1,0 +1,99 @@
+import Foundation
+import Support
+
+/// Boots a ROM in QEMU and plays a scenario's steps on its serial console. It does not
+/// build or flash: the caller hands it the ROM and disk the scenario asks for.
+public struct ScenarioRunner: Sendable {
+    /// Console text that fails any expectation at once.
+    public static let fatalConsolePattern = "Kernel panic"
+
+    public var settings: QEMUSettings
+    public var variables: [String: String]
+    public var transcriptDirectory: URL
+
+    public init(settings: QEMUSettings, variables: [String: String], transcriptDirectory: URL) {
+        self.settings = settings
+        self.variables = variables
+        self.transcriptDirectory = transcriptDirectory
+    }
+
+    /// `{name}` placeholders filled from `variables`; unknown ones stay as they are.
+    public func substitute(_ text: String) -> String {
+        variables.reduce(text) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+    }
+
+    /// The machine a scenario boots: the ROM as `-bios`, or with `payload`, that kernel and
+    /// initramfs and `settings.append` (filled in) and no firmware.
+    public func machine(rom: URL, disk: URL?, payload: (kernel: URL, initrd: URL)? = nil) -> QEMUMachine {
+        var machine = QEMUMachine(
+            machineType: settings.machineType,
+            accelerator: QEMUMachine.Accelerator(rawValue: settings.accelerator) ?? .tcg,
+            memoryMiB: settings.memoryMiB,
+            bios: rom.path,
+            drives: disk.map { [QEMUMachine.Drive(path: $0.path, interface: settings.diskInterface)] } ?? [],
+            extraArguments: settings.extraArguments)
+        if let payload {
+            machine.bios = nil
+            machine.kernel = payload.kernel.path
+            machine.initrd = payload.initrd.path
+            machine.append = substitute(settings.append)
+        }
+        return machine
+    }
+
+    public func run(_ scenario: TestScenario, rom: URL, disk: URL?, payload: (kernel: URL, initrd: URL)? = nil, extraArguments: [String] = []) -> ScenarioResult {
+        let transcript = transcriptDirectory.appendingPathComponent("\(scenario.name).console.log")
+        let start = Date()
+        var machine = machine(rom: rom, disk: disk, payload: payload)
+        machine.extraArguments += extraArguments
+        var current = "start QEMU"
+        func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
+            ScenarioResult(
+                scenario: scenario.name, passed: passed, seconds: Date().timeIntervalSince(start),
+                failedStep: passed ? nil : current, failure: failure,
+                lastLines: passed ? nil : console?.tail(lines: 40), transcript: transcript.path)
+        }
+        let console: ConsoleSession
+        do { console = try ConsoleSession(machine: machine, transcriptURL: transcript) } catch {
+            return result(false, "\(error)", nil)
+        }
+        defer { console.close() }
+        do {
+            for step in scenario.steps {
+                let remaining = max(1, scenario.timeout - Date().timeIntervalSince(start))
+                switch step {
+                case .expect(let pattern, let timeout):
+                    let filled = substitute(pattern)
+                    let limit = min(timeout ?? remaining, remaining)
+                    current = "expect /\(filled)/ (timeout \(Int(limit)) s)"
+                    try console.waitFor(filled, timeout: limit, failOn: Self.fatalConsolePattern)
+                case .send(let text):
+                    // The transcript shows what was typed, but never the passphrase itself.
+                    current = "send \(text)"
+                    console.send(substitute(text))
+                case .exit(let status, let timeout):
+                    let limit = min(timeout ?? remaining, remaining)
+                    current = "exit with status \(status) (timeout \(Int(limit)) s)"
+                    let actual = try console.expectExit(timeout: limit)
+                    if actual != status {
+                        throw ScenarioFailure(message: "QEMU exited with status \(actual), expected \(status)")
+                    }
+                }
+            }
+            // The passphrase is typed with echo off: it must never reach the console.
+            if let secret = variables["passphrase"], !secret.isEmpty, console.transcript.contains(secret) {
+                current = "keep the passphrase off the console"
+                throw ScenarioFailure(message: "the passphrase was echoed to the console")
+            }
+        } catch {
+            console.close()
+            return result(false, "\(error)", console)
+        }
+        return result(true, nil, console)
+    }
+}
+
+struct ScenarioFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Support
+
+/// Why a test session could not run a scenario at all.
+public enum TestSessionError: UserFacingError, Equatable {
+    case unknownScenario(name: String, known: [String])
+    case needsFlasher(scenario: String)
+    case noPreviousGeneration(scenario: String)
+    case noPayload(scenario: String)
+
+    public var message: String {
+        switch self {
+        case .unknownScenario(let name, let known): return "no scenario '\(name)'; the board has: \(known.joined(separator: ", "))"
+        case .needsFlasher(let scenario): return "scenario '\(scenario)' flashes an emulated chip, but no flasher was given"
+        case .noPreviousGeneration(let scenario): return "scenario '\(scenario)' needs an earlier generation of the board to update from"
+        case .noPayload(let scenario): return "scenario '\(scenario)' boots the board's kernel and initramfs, but the build has no kernel (bzImage) or unlocker (initramfs.cpio.*) output"
+        }
+    }
+
+    public var fix: String? {
+        switch self {
+        case .unknownScenario(let name, let known): return NearMiss.closest(to: name, in: known).map { "did you mean '\($0)'?" } ?? "pick one of the listed scenarios"
+        case .needsFlasher: return "run it through `ownerboot test`, which flashes with libflashrom's dummy programmer"
+        case .noPreviousGeneration: return "`ownerboot test` builds one; or build the board twice with a change"
+        case .noPayload: return "name the components kernel and unlocker in board.toml, as the shipped boards do"
+        }
+    }
+}

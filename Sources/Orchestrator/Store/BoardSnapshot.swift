@@ -1,0 +1,59 @@
+import Foundation
+import Support
+
+/// A content-addressed copy of a board folder (board.toml, lock, builders, fragments) kept in
+/// the store with each generation, so `build --generation N` can rebuild exactly that set
+/// later, whatever the checkout holds by then.
+public enum BoardSnapshot {
+    /// Copies the board folder into the store (once per distinct content). Symbolic links
+    /// (boards share builders with qemu-x86 that way) are copied as the files they point to,
+    /// so the snapshot stands alone and its hash covers what the links pointed at.
+    public static func take(_ board: Board, store: Store) throws -> Derivation {
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-snapshot-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        try copyResolvingLinks(board.directory, to: staging)
+        let hash = try TreeHash.hash(of: staging)
+        let derivation = Derivation(name: "board-\(board.name)", kind: .boardSnapshot, fixedOutput: hash)
+        if store.contains(derivation) { return derivation }
+        try store.withLock(derivation) {
+            if store.contains(derivation) { return }
+            let tmp = try store.temporaryDirectory(for: derivation)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            try FileManager.default.copyItem(at: staging, to: tmp.appendingPathComponent(board.name))
+            try store.install(tmp, as: derivation, seconds: 0, log: nil)
+        }
+        return derivation
+    }
+
+    static func copyResolvingLinks(_ source: URL, to destination: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: source.path) {
+            let from = source.appendingPathComponent(name).resolvingSymlinksInPath()
+            let to = destination.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: from.path, isDirectory: &isDirectory) else {
+                throw SnapshotError.danglingLink(path: source.appendingPathComponent(name).path)
+            }
+            if isDirectory.boolValue {
+                try copyResolvingLinks(from, to: to)
+            } else {
+                try fm.copyItem(at: from, to: to)
+                // Keep the mode (builders are run with sh, but a user may run them directly).
+                let mode = try fm.attributesOfItem(atPath: from.path)[.posixPermissions]
+                if let mode { try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: to.path) }
+            }
+        }
+    }
+
+    /// The board as generation `number` recorded it, and that record.
+    public static func board(generation number: Int, of name: String, store: Store) throws -> (Board, Store.Generation) {
+        guard let generation = try store.generations(board: name).first(where: { $0.number == number }) else {
+            throw SnapshotError.noGeneration(board: name, number: number)
+        }
+        guard let snapshot = generation.boardSnapshot else { throw SnapshotError.noSnapshot(board: name, number: number) }
+        let file = store.root.appendingPathComponent(snapshot).appendingPathComponent(name).appendingPathComponent("board.toml")
+        guard FileManager.default.fileExists(atPath: file.path) else { throw SnapshotError.collected(path: file.path) }
+        return (try BoardLoader().load(file), generation)
+    }
+}

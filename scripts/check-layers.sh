@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Checks the direction of dependencies between Sources/Orchestrator's folders (see its README):
+# a type defined in one folder may be named only by files in the folders allowed to use it.
+# Prints each violation as FILE: uses TYPE (FOLDER) and exits 1 if there is any.
+set -euo pipefail
+cd "$(dirname "$0")/../Sources/Orchestrator"
+python3 - <<'PY'
+import re, glob, sys, os
+allowed = {
+    "Derivations": set(),
+    "Boards": {"Derivations"},
+    "Store": {"Boards", "Derivations"},
+    "Inputs": {"Boards", "Derivations", "Store"},
+    "Build": {"Inputs", "Store", "Boards", "Derivations"},
+    "Fleet": {"Build", "Store", "Boards", "Derivations"},
+    "Flashing": {"Boards", "Store", "Derivations"},
+    "Emulation": set(),
+    "Disks": set(),
+    "Scenarios": {"Emulation", "Disks", "Build", "Store", "Boards", "Derivations", "Inputs"},
+}
+files = [f for f in glob.glob("**/*.swift", recursive=True)]
+folder = lambda f: f.split("/")[0]
+unknown = sorted({folder(f) for f in files} - allowed.keys())
+if unknown:
+    sys.exit(f"check-layers: folder(s) {', '.join(unknown)} are not in the table; add them to scripts/check-layers.sh and Sources/Orchestrator/README.md")
+decl = re.compile(r"^(?:public |internal |package )?(?:final )?(?:struct|enum|class|actor|protocol)\s+(\w+)", re.M)
+defined = {}
+for f in files:
+    for name in decl.findall(open(f).read()):
+        defined[name] = folder(f)
+bad = []
+for f in files:
+    text = re.sub(r"//.*", "", open(f).read())
+    for name, home in defined.items():
+        if home != folder(f) and home not in allowed[folder(f)] and re.search(r"(?<![.\w])" + name + r"\b", text):
+            bad.append(f"Sources/Orchestrator/{f}: uses {name} ({home}/), which {folder(f)}/ may not use")
+print("\n".join(bad) if bad else f"check-layers: {len(files)} files in {len(allowed)} folders, every dependency points downwards")
+sys.exit(1 if bad else 0)
+PY
