@@ -58,6 +58,7 @@ let package = Package(
             name: "Orchestrator",
             dependencies: [
                 "Boot", "Flash", "Support",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
