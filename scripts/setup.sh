@@ -32,6 +32,8 @@ packages=(
   bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd cpio
   # the emulated board: QEMU, disks
   qemu-system-x86 cryptsetup-bin e2fsprogs
+  # signatures checked by the tools an evaluator already trusts
+  minisign signify-openbsd
 )
 
 missing=()
@@ -48,5 +50,17 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup.sh: installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The SBOM and provenance validators (PyPI, exact pins) in their own virtual environment, so
+# the machine's Python packages are left alone. Reinstalled only when the pins change.
+venv="${OWNERBOOT_PYTHON_TOOLS:-/opt/ownerboot/python}"
+requirements="$(cd "$(dirname "$0")" && pwd)/requirements-test.txt"
+wanted="$(sha256sum < "$requirements" | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/pyspdxtools" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
+  echo "setup.sh: installing the SBOM/provenance validators into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  echo "$wanted" > "$venv/.requirements.sha256"
 fi
 echo "setup.sh: system dependencies ready"
