@@ -109,6 +109,12 @@ public struct OwnerKey: Sendable, CustomStringConvertible {
         return signature.fileData
     }
 
+    /// The signer closure the bundle export takes: manifest bytes → minisign signature file.
+    public var signer: @Sendable (Data) throws -> Data {
+        let key = self
+        return { manifest in key.sign(manifest, trustedComment: "ownerboot bundle manifest, key \(key.publicKey.keyIDHex)") }
+    }
+
     /// A detached signature in OpenBSD signify's format (`signify -V -p owner.pub -x FILE.sig
     /// -m FILE`): base64("Ed" ‖ key id ‖ Ed25519(message)). signify reads the same `.pub`.
     public func signifySignature(_ message: Data) -> Data {
