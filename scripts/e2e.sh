@@ -27,6 +27,8 @@ echo "e2e: build of the current release, every component built twice and compare
 "$ob" generations board=qemu-x86
 "$ob" inspect result/qemu-x86/rom/qemu-x86.rom
 "$ob" test board=qemu-x86
+# Its SBOM and signed provenance, checked by pyspdxtools, sbomcheck and in-toto (~15 s).
+bash scripts/check-supply-chain.sh qemu-x86
 
 for board in hp-abm x230; do
   start=$(date +%s)
