@@ -33,6 +33,17 @@ import Testing
             }
         }
         #expect(BLAKE2b.hash(Array("abd".utf8)) != BLAKE2b.hash(Array("abc".utf8)))
+        // Fed in pieces that straddle block edges, the digest is the same as in one call.
+        let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for pieces in [[1, 127, 128, 129, 615], [128, 128, 744], [0, 999, 1], [300, 700]] {
+            var hasher = BLAKE2b()
+            var offset = 0
+            for count in pieces {
+                hasher.update(long[offset..<offset + count])
+                offset += count
+            }
+            #expect(hasher.finalize() == BLAKE2b.hash(long), "pieces \(pieces)")
+        }
     }
 
     @Test func aKeyIsCreated0600RefusesToBeReplacedAndIsRefusedWhenOthersCanReadIt() throws {
@@ -193,3 +204,4 @@ import Testing
         #expect(throws: SignatureError.self) { try retyped.verifiedPayload(keys: keys) }
     }
 }
+
