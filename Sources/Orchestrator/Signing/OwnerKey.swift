@@ -49,6 +49,8 @@ public struct OwnerKey: Sendable, CustomStringConvertible {
         do {
             try Data(key.publicKey.fileText.utf8).write(to: pub, options: .atomic)
         } catch {
+            // Leave no half-made pair: the secret key just created goes too.
+            unlink(url.path)
             throw .writeFailed(path: pub.path, reason: error.localizedDescription)
         }
         return key

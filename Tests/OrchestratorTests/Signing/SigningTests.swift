@@ -66,6 +66,13 @@ import Testing
         chmod(url.path, 0o600)
         #expect(try OwnerKey.load(from: url).publicKey == key.publicKey)
         #expect(throws: SignatureError.noKey(path: dir.appendingPathComponent("none.key").path)) { try OwnerKey.load(from: dir.appendingPathComponent("none.key")) }
+
+        // When the public half cannot be written (a folder is in its place), no secret key is left behind.
+        let blocked = dir.appendingPathComponent("blocked/owner.key")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("blocked/owner.pub/inside"), withIntermediateDirectories: true)
+        #expect(throws: SignatureError.self) { try OwnerKey.generate(at: blocked) }
+        #expect(!FileManager.default.fileExists(atPath: blocked.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blocked.deletingLastPathComponent().path) == ["owner.pub"])
     }
 
     @Test(.enabled(if: SupplyTools.minisign)) func realMinisignVerifiesOurSignatureAndRejectsAFlippedByte() throws {
