@@ -143,6 +143,17 @@ import Testing
         #expect(!(try SupplyTools.run(SupplyTools.python("python3"), [SupplyTools.verifyProvenanceScript, otherURL.path, pub])).ok)
     }
 
+    @Test func aGenerationsDocumentsAreNamedFilesOfTheWritersBytes() throws {
+        let (fixture, facts) = try builtFixture()
+        defer { fixture.remove() }
+        let key = try OwnerKey.generate(at: OwnerKey.defaultURL(home: fixture.home))
+        let files = try GenerationDocuments.make(board: "fixture", generation: 1, store: fixture.store, key: key)
+        #expect(files.map(\.name) == ["fixture-generation-1.spdx.json", "fixture-generation-1.intoto.jsonl"])
+        #expect(files[0].data == (try SBOMWriter().write(facts)))
+        #expect(files[1].data == (try ProvenanceWriter().envelope(for: facts, key: key)))
+        #expect(try GenerationDocuments.make(board: "fixture", generation: nil, store: fixture.store, key: nil).map(\.name) == ["fixture-generation-1.spdx.json"])
+    }
+
     @Test func aMissingGenerationOrAnUnbuiltBoardIsAClearError() throws {
         let (fixture, facts) = try builtFixture()
         defer { fixture.remove() }
