@@ -148,10 +148,10 @@ import Testing
         defer { fixture.remove() }
         let key = try OwnerKey.generate(at: OwnerKey.defaultURL(home: fixture.home))
         let files = try GenerationDocuments.make(board: "fixture", generation: 1, store: fixture.store, key: key)
-        #expect(files.map(\.name) == ["fixture-generation-1.spdx.json", "fixture-generation-1.intoto.jsonl"])
-        #expect(files[0].data == (try SBOMWriter().write(facts)))
-        #expect(files[1].data == (try ProvenanceWriter().envelope(for: facts, key: key)))
-        #expect(try GenerationDocuments.make(board: "fixture", generation: nil, store: fixture.store, key: nil).map(\.name) == ["fixture-generation-1.spdx.json"])
+        #expect(Set(files.keys) == ["fixture-generation-1.spdx.json", "fixture-generation-1.intoto.jsonl"])
+        #expect(files["fixture-generation-1.spdx.json"] == (try SBOMWriter().write(facts)))
+        #expect(files["fixture-generation-1.intoto.jsonl"] == (try ProvenanceWriter().envelope(for: facts, key: key)))
+        #expect(Array(try GenerationDocuments.make(board: "fixture", generation: nil, store: fixture.store, key: nil).keys) == ["fixture-generation-1.spdx.json"])
     }
 
     @Test func aMissingGenerationOrAnUnbuiltBoardIsAClearError() throws {
