@@ -67,7 +67,8 @@ public struct MinisignSignature: Sendable, Equatable {
         return MinisignSignature(
             prehashed: algorithm == "ED", keyID: Array(bytes[2..<10]), signature: Array(bytes[10..<74]),
             untrustedComment: String(lines[0].dropFirst(untrustedPrefix.count)),
-            trustedComment: String(lines[2].dropFirst(trustedPrefix.count)).trimmingCharacters(in: .whitespaces),
+            // minisign strips only the line end: spaces are part of the signed comment.
+            trustedComment: String(lines[2].dropFirst(trustedPrefix.count)),
             globalSignature: Array(global))
     }
 }

@@ -105,7 +105,7 @@ public struct OwnerKey: Sendable, CustomStringConvertible {
     /// comment is signed too; keep it free of anything secret.
     public func sign(_ message: Data, trustedComment: String = "ownerboot") -> Data {
         var signature = MinisignSignature(prehashed: true, keyID: publicKey.keyID, signature: [], untrustedComment: "signature from ownerboot key \(publicKey.keyIDHex)",
-                                          trustedComment: trustedComment.replacingOccurrences(of: "\n", with: " "), globalSignature: [])
+                                          trustedComment: trustedComment.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " "), globalSignature: [])
         signature.signature = rawSignature(signature.signedBytes(of: Array(message)))
         signature.globalSignature = rawSignature(signature.globalSignedBytes)
         return signature.fileData

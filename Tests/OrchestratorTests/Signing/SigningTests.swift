@@ -83,7 +83,7 @@ import Testing
         var message = Data("ownerboot bundle manifest\n".utf8) + Data((0..<3000).map { UInt8(truncatingIfNeeded: $0) })
         let file = dir.appendingPathComponent("manifest.json"), sig = dir.appendingPathComponent("manifest.json.minisig")
         try message.write(to: file)
-        try key.sign(message, trustedComment: "board qemu-x86 generation 3").write(to: sig)
+        try key.sign(message, trustedComment: "board qemu-x86 generation 3 ").write(to: sig)
 
         let plain = try SupplyTools.run("minisign", ["-V", "-p", pub, "-m", file.path, "-x", sig.path])
         #expect(plain.ok, "\(plain.text)")
@@ -119,7 +119,7 @@ import Testing
         for legacy in [false, true] {
             let sig = dir.appendingPathComponent("m.txt.minisig")
             try? FileManager.default.removeItem(at: sig)
-            #expect(try SupplyTools.run("minisign", ["-S", "-s", keyURL.path, "-m", file.path] + (legacy ? ["-l"] : [])).ok)
+            #expect(try SupplyTools.run("minisign", ["-S", "-s", keyURL.path, "-m", file.path, "-t", "a comment ending in a space "] + (legacy ? ["-l"] : [])).ok)
             let signature = try Data(contentsOf: sig)
             #expect(try keys.verify(message: message, signature: signature).keyIDHex == keys.entries[0].key.keyIDHex, "legacy: \(legacy)")
             #expect(throws: SignatureError.self) { try keys.verify(message: message + Data([0x0A]), signature: signature) }
