@@ -16,9 +16,10 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let numbers = try FleetBenchmark.run(devices: devices, in: dir)
+            let numbers = try FleetBenchmark.run(devices: devices, in: dir) { FleetTable.text($0).utf8.count }
             if json { return try JSONOutput.print(numbers) }
-            print(String(format: "fleet list: %d devices in %.3f s (filling the inventory took %.1f s)", numbers.devices, numbers.listSeconds, numbers.fillSeconds))
+            print(String(format: "fleet list: %d devices in %.3f s (query %.3f s, table %.3f s, %d bytes; CPU %.3f s; best of 3; filling the inventory took %.1f s)",
+                         numbers.devices, numbers.listSeconds, numbers.querySeconds, numbers.renderSeconds, numbers.outputBytes, numbers.listCPUSeconds, numbers.fillSeconds))
         }
     }
 

