@@ -36,8 +36,8 @@ public final class ProgressTicker: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             while stopped.wait(timeout: .now() + interval) == .timedOut {
                 let line = log.flatMap(Self.lastLine)
-                if let line, let (done, total) = amount?(line) {
-                    sink(ProgressEvent(task: task, phase: .progress, done: done, total: total, unit: "bytes", elapsed: elapsed, estimate: estimate))
+                if let line, let counted = amount?(line) {
+                    sink(ProgressEvent(task: task, phase: .progress, done: counted.done, total: counted.total, unit: "bytes", elapsed: elapsed, estimate: estimate))
                 } else {
                     sink(ProgressEvent(task: task, phase: .progress, detail: line, elapsed: elapsed, estimate: estimate))
                 }

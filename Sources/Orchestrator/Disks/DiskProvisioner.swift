@@ -48,7 +48,7 @@ public struct DiskProvisioner: Sendable {
         }
         let temp = request.output.deletingLastPathComponent().appendingPathComponent(".\(request.output.lastPathComponent).partial-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: temp) }
-        let imageSize = (try? FileManager.default.attributesOfItem(atPath: request.osImage.path)[.size] as? Int64) ?? nil
+        let imageSize = ((try? FileManager.default.attributesOfItem(atPath: request.osImage.path))?[.size] as? Int).map(Int64.init)
         progress?(ProgressEvent(task: "disk copy", phase: .started, total: imageSize, unit: "bytes", elapsed: 0))
         let copyStart = Date()
         try FileManager.default.copyItem(at: request.osImage, to: temp)

@@ -152,7 +152,11 @@ public final class Inventory: Sendable {
                 WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
                 """)
             while let row = try flashes.next() {
-                landed[row[0]] = (row[1], row[2], row[3])
+                let deviceId: Int64 = row[0]
+                let generation: Int? = row[1]
+                let setHash: String? = row[2]
+                let time: String = row[3]
+                landed[deviceId] = (generation, setHash, time)
             }
             var latestByBoard: [String: Int?] = [:]
             var statuses: [FleetStatus] = []
@@ -165,7 +169,8 @@ public final class Inventory: Sendable {
                     latest = generations.latest(board: board)?.number
                     latestByBoard[board] = latest
                 }
-                let flash = landed[row[0]]
+                let deviceId: Int64 = row[0]
+                let flash = landed[deviceId]
                 var onChip = flash?.generation
                 let state: FleetStatus.State
                 if flash == nil {
