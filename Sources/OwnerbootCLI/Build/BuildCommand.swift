@@ -32,11 +32,9 @@ struct BuildCommand: ParsableCommand {
             if case .checked(let name, let identical) = event { progress.note("check \(name): \(identical ? "bit-identical" : "DIFFERS")") }
         }
         builder.progress = progress.sink
-        let summary: Builder.Summary
-        do { summary = try builder.build(plan) } catch {
-            progress.finish()
-            throw error
-        }
+        // On an error the live display is cleared before the error is printed.
+        defer { progress.finish() }
+        let summary = try builder.build(plan)
         progress.finish()
         try ResultLinks.update(board: board.name, outputs: summary.outputs, in: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if json { return try JSONOutput.print(summary) }

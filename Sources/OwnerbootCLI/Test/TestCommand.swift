@@ -22,13 +22,11 @@ struct TestCommand: ParsableCommand {
         // exactly what this checkout builds.
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
         let progress = ProgressRenderer.standard(json: json)
+        // On any error the live display is cleared before the error is printed.
+        defer { progress.finish() }
         var builder = Builder(store: store, jobs: 2)
         builder.progress = progress.sink
-        let summary: Builder.Summary
-        do { summary = try builder.build(plan) } catch {
-            progress.finish()
-            throw error
-        }
+        let summary = try builder.build(plan)
         var artifacts = try BuiltArtifacts.of(board: board, setHash: summary.setHash, store: store)
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
         let chosen = tests.scenarios.filter { scenarios.isEmpty || scenarios.contains($0.name) }
@@ -36,12 +34,7 @@ struct TestCommand: ParsableCommand {
             // A first test on a fresh home has only one generation: make the older one the
             // update scenario starts from, as a release before this one would have been.
             progress.note("no earlier generation of \(board.name) in the store: building its previous release (the board with one comment line added to a builder; not recorded as a generation)")
-            do {
-                artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
-            } catch {
-                progress.finish()
-                throw error
-            }
+            artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
         }
         progress.finish()
         let flasher = EmulatedChipFlasher(board: board, backupDirectory: work.appendingPathComponent("backups"))
