@@ -14,13 +14,18 @@ public final class ProgressTicker: @unchecked Sendable {
     /// Reads an amount out of the log's last line (a tool's own progress line, such as
     /// `cryptsetup --progress-json`): done and total bytes instead of the line itself.
     let amount: (@Sendable (String) -> (done: Int64, total: Int64)?)?
+    /// Other logs the task may be writing (a builder that sends `make` to its own log file):
+    /// the most recently written of these and `log` gives the line shown.
+    let moreLogs: (@Sendable () -> [URL])?
     private let start = Date()
     private let stopped = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
     public init(task: String, log: URL?, estimate: Double?, interval: Double = 1,
-                amount: (@Sendable (String) -> (done: Int64, total: Int64)?)? = nil, sink: @escaping ProgressSink) {
+                amount: (@Sendable (String) -> (done: Int64, total: Int64)?)? = nil,
+                moreLogs: (@Sendable () -> [URL])? = nil, sink: @escaping ProgressSink) {
         self.amount = amount
+        self.moreLogs = moreLogs
         self.task = task
         self.log = log
         self.estimate = estimate
@@ -35,7 +40,7 @@ public final class ProgressTicker: @unchecked Sendable {
         sink(ProgressEvent(task: task, phase: .started, elapsed: 0, estimate: estimate))
         Thread.detachNewThread { [self] in
             while stopped.wait(timeout: .now() + interval) == .timedOut {
-                let line = log.flatMap(Self.lastLine)
+                let line = newestLog().flatMap(Self.lastLine)
                 if let line, let counted = amount?(line) {
                     sink(ProgressEvent(task: task, phase: .progress, done: counted.done, total: counted.total, unit: "bytes", elapsed: elapsed, estimate: estimate))
                 } else {
@@ -56,6 +61,16 @@ public final class ProgressTicker: @unchecked Sendable {
         } else {
             sink(ProgressEvent(task: task, phase: .finished, elapsed: elapsed, estimate: estimate))
         }
+    }
+
+    /// The most recently written of `log` and `moreLogs()`.
+    func newestLog() -> URL? {
+        let candidates = (log.map { [$0] } ?? []) + (moreLogs?() ?? [])
+        guard candidates.count > 1 else { return candidates.first }
+        func modified(_ url: URL) -> Date {
+            ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date) ?? .distantPast
+        }
+        return candidates.max { modified($0) < modified($1) }
     }
 
     /// The last non-empty line of a log, without control characters (a builder's colours or

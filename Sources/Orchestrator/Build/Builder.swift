@@ -94,7 +94,7 @@ public struct Builder: Sendable {
             let tmp = try store.temporaryDirectory(for: derivation)
             defer { try? FileManager.default.removeItem(at: tmp) }
             let log = store.logPath(of: derivation)
-            let ticker = progress.map { ProgressTicker(task: Self.task(derivation), log: log, estimate: store.lastBuildSeconds(name: derivation.name), sink: $0) }
+            let ticker = progress.map { ProgressTicker(task: Self.task(derivation), log: log, estimate: store.lastBuildSeconds(name: derivation.name), moreLogs: ownLogs(derivation), sink: $0) }
             ticker?.begin()
             do { try produce(step, plan: plan, into: tmp, log: log) } catch {
                 ticker?.end(error: error)
@@ -105,6 +105,22 @@ public struct Builder: Sendable {
             try store.install(tmp, as: derivation, seconds: seconds, log: log)
             onEvent(.finished(name: derivation.name, seconds: seconds, cached: false))
             return false
+        }
+    }
+
+    /// The `*.log` files a running builder writes at the top of its `/build` (the kernel's
+    /// builder sends `make` to /build/make.log), found in the store's temporary folders of
+    /// this derivation, so progress shows the compiler's lines rather than a quiet log.
+    func ownLogs(_ derivation: Derivation) -> @Sendable () -> [URL] {
+        let tmp = store.root.appendingPathComponent(".tmp")
+        let prefix = derivation.storeName + "-"
+        return {
+            let fm = FileManager.default
+            let folders = ((try? fm.contentsOfDirectory(atPath: tmp.path)) ?? []).filter { $0.hasPrefix(prefix) }
+            return folders.flatMap { folder -> [URL] in
+                let build = tmp.appendingPathComponent(folder).appendingPathComponent("build")
+                return ((try? fm.contentsOfDirectory(atPath: build.path)) ?? []).filter { $0.hasSuffix(".log") }.map { build.appendingPathComponent($0) }
+            }
         }
     }
 
@@ -151,7 +167,7 @@ public struct Builder: Sendable {
         let second = try store.temporaryDirectory(for: step.derivation)
         defer { try? FileManager.default.removeItem(at: second) }
         let log = store.home.appendingPathComponent("logs/\(step.derivation.storeName).check.log")
-        let ticker = progress.map { ProgressTicker(task: "check \(step.derivation.name)", log: log, estimate: store.lastBuildSeconds(name: step.derivation.name), sink: $0) }
+        let ticker = progress.map { ProgressTicker(task: "check \(step.derivation.name)", log: log, estimate: store.lastBuildSeconds(name: step.derivation.name), moreLogs: ownLogs(step.derivation), sink: $0) }
         ticker?.begin()
         do { try runSandbox(step, plan: plan, output: second, log: log) } catch {
             ticker?.end(error: error)

@@ -52,6 +52,20 @@ import Testing
         #expect(cached.all.isEmpty)
     }
 
+    /// A builder that sends its tool's output to its own log in /build (as the kernel's does
+    /// with make) still shows that tool's last line.
+    @Test func aLogTheBuilderWritesInBuildIsFollowedToo() throws {
+        let fixture = try FixtureBoard()
+        defer { fixture.remove() }
+        try fixture.write("independent.sh", "echo 'configured'\nsleep 2\necho '  CC      init/main.o' > /build/make.log\nsleep 2.5\ncp /inputs/note.txt /out/note.txt\n")
+        let events = Events()
+        _ = try builder(fixture, events).build(try fixture.plan())
+        let details = events.of("build independent").compactMap(\.detail)
+        #expect(details.contains("configured"))
+        #expect(details.contains("CC      init/main.o"))
+        #expect(events.of("build independent").last?.phase == .finished)
+    }
+
     @Test func aFailingBuildEndsItsTaskWithFailedAndNoFinished() throws {
         let fixture = try FixtureBoard()
         defer { fixture.remove() }
