@@ -129,7 +129,9 @@ final class ProgressRenderer: @unchecked Sendable {
     private func redraw(permanent: [String]) {
         guard case .terminal(let width) = mode else { return }
         var text = drawnLines > 0 ? "\u{1B}[\(drawnLines)A\r\u{1B}[J" : ""
-        for line in permanent { text += Self.fit(line, width) + "\n" }
+        // Lines that stay are printed whole (a long one may wrap: the next redraw moves up
+        // over the live lines only); live lines are cut to the width so they never wrap.
+        for line in permanent { text += line + "\n" }
         let at = now()
         for (event, received) in running {
             let elapsed = (event.elapsed ?? 0) + at.timeIntervalSince(received)
