@@ -22,7 +22,7 @@ struct FleetCommand: AsyncParsableCommand {
             let statuses = try FleetCommand.inventory().statuses(generations: GenerationRecords.lookup())
             if json { return try JSONOutput.print(statuses) }
             if statuses.isEmpty { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
-            FileHandle.standardOutput.write(Data(FleetTable.text(statuses).utf8))
+            FileHandle.standardOutput.write(Data(FleetTable.bytes(statuses)))
         }
     }
 
