@@ -151,15 +151,16 @@ public final class Inventory: Sendable {
             let maxID = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM device") ?? 0
             var landed = [Landed?](repeating: nil, count: maxID + 1)
             let flashes = try Row.fetchCursor(db, sql: """
-                SELECT deviceId, generation, setHash,
-                       CASE WHEN substr(time, 11, 1) = ' ' THEN substr(time, 1, 10) || 'T' || substr(time, 12, 8) || 'Z' ELSE time END
+                SELECT deviceId, generation, setHash, time
                 FROM flashEvent INDEXED BY flashEvent_landed
                 WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
                 """)
             while let row = try flashes.next() {
                 let deviceID: Int = row[0]
                 guard deviceID >= 0, deviceID <= maxID else { continue }
-                landed[deviceID] = (row[1], row[2], row[3])
+                // The time goes from SQLite's text to the ISO 8601 string in one copy.
+                let time = try row.withUnsafeData(atIndex: 3) { $0.map(Self.iso8601) ?? "" }
+                landed[deviceID] = (row[1], row[2], time)
             }
             // Few boards and few generations: a short list compared by value beats hashing
             // the same strings 100,000 times.
@@ -199,17 +200,29 @@ public final class Inventory: Sendable {
                     state = .neverFlashed
                 }
                 statuses.append(FleetStatus(device: row[1], board: board, generationOnChip: onChip, latestGeneration: latest,
-                                            lastFlashed: flash.map { Self.iso8601($0.time) }, state: state))
+                                            lastFlashed: flash?.time, state: state))
             }
             return statuses
         }
     }
 
-    /// A stored time as ISO 8601 ("2026-11-29T11:00:01Z"): what the query already rewrote is
-    /// kept, a GRDB date text ("2026-11-29 11:00:01.234", UTC) is rewritten, anything else is
+    /// A stored time's text as ISO 8601: a GRDB date ("2026-11-29 11:00:01.234", UTC) is
+    /// rewritten byte by byte into a new string ("2026-11-29T11:00:01Z"), anything else is
     /// parsed the slow way.
+    static func iso8601(_ text: Data) -> String {
+        let rewritten: String? = text.withUnsafeBytes { raw in
+            guard raw.count >= 19, raw[4] == UInt8(ascii: "-"), raw[10] == UInt8(ascii: " "), raw[13] == UInt8(ascii: ":") else { return nil }
+            return String(unsafeUninitializedCapacity: 20) { out in
+                for i in 0..<19 { out[i] = raw[i] }
+                out[10] = UInt8(ascii: "T")
+                out[19] = UInt8(ascii: "Z")
+                return 20
+            }
+        }
+        return rewritten ?? iso8601(String(decoding: text, as: UTF8.self))
+    }
+
     static func iso8601(_ stored: String) -> String {
-        if stored.utf8.count == 20, stored.utf8.last == UInt8(ascii: "Z"), stored.utf8.dropFirst(10).first == UInt8(ascii: "T") { return stored }
         var bytes = Array(stored.utf8.prefix(19))
         if bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":") {
             bytes[10] = UInt8(ascii: "T")

@@ -60,6 +60,8 @@ import Testing
             #expect(statuses[1] == FleetStatus(device: "b-router", board: "qemu-x86", generationOnChip: 2, latestGeneration: 2, lastFlashed: "2025-11-29T10:01:01Z", state: .current))
             #expect(statuses[1].lastFlashed == ISO8601DateFormatter().string(from: time))
             #expect(Inventory.iso8601("2025-11-29 10:01:01.789") == "2025-11-29T10:01:01Z")
+            #expect(Inventory.iso8601(Data("2025-11-29 10:01:01.789".utf8)) == "2025-11-29T10:01:01Z")
+            #expect(Inventory.iso8601(Data("2025-11-29 10:01:01".utf8)) == "2025-11-29T10:01:01Z")
             #expect(Inventory.iso8601("2025-11-29T10:01:01.5") == "2025-11-29T10:01:01Z", "other stored forms are parsed")
         }
     }
