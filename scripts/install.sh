@@ -20,8 +20,10 @@ if [ -n "$boards" ]; then
   boards=$(cd "$boards" && pwd) || { echo "install.sh: no folder $boards" >&2; exit 2; }
 fi
 
-swift build -c release --product ownerboot
-bin="$(swift build -c release --show-bin-path)/ownerboot"
+# SCRATCH: an existing SwiftPM build folder to reuse (default .build).
+scratch=(); [ -n "${SCRATCH:-}" ] && scratch=(--scratch-path "$SCRATCH")
+swift build -c release --product ownerboot "${scratch[@]}"
+bin="$(swift build -c release "${scratch[@]}" --show-bin-path)/ownerboot"
 install -d "$prefix/bin"
 # Copy beside the target and rename: a running ownerboot is never half overwritten.
 install -m 0755 "$bin" "$prefix/bin/.ownerboot.new"
