@@ -103,17 +103,17 @@ public enum FlashError: UserFacingError, Equatable {
         case .chipSizeMismatch: return "check the board (chip.size in board.toml) and that the clip is on the right chip"
         case .imageUnreadable: return "check the path and permissions of the image"
         case .imageSizeMismatch: return "build the ROM for this board (its size must equal the chip's)"
-        case .foreignImage: return "flash a ROM built for this board, or pass --force-board if you are sure"
+        case .foreignImage: return "flash a ROM built for this board, or pass --force-board 1 if you are sure"
         case .protectedRangeWouldChange(let protection, _):
             return protection.howToUnprotect + "; or build a ROM that leaves the protected range as it is on the chip, or use a board whose policy writes only the unprotected regions"
         case .writeFailed(let changed, _):
-            return changed ? "do not power the board off; run the flash again or write the backup back with `ownerboot flash --image <backup>`" : "check the connection and try again"
-        case .writeProtectFailed: return "check WP# is deasserted and the chip supports this range (`ownerboot wp status`)"
-        case .writeProtectNotApplied: return "deassert WP# and run `ownerboot wp enable` again"
-        case .permanentProtectionRefused: return "apply it deliberately with `ownerboot wp enable --mode permanent` once the ROM is proven"
+            return changed ? "do not power the board off; run the flash again or write the backup back with `ownerboot flash --programmer P --image <backup>`" : "check the connection and try again"
+        case .writeProtectFailed: return "check WP# is deasserted and the chip supports this range (`ownerboot wp status --programmer P`)"
+        case .writeProtectNotApplied: return "deassert WP# and run `ownerboot wp enable --programmer P` again"
+        case .permanentProtectionRefused: return "apply it deliberately with `ownerboot wp enable --mode permanent --allow-permanent --programmer P` once the ROM is proven"
         case .verificationFailed(_, _, let backup, let backupHash, let restored):
             if restored == backupHash { return "the chip holds its old contents again: check the clip and the chip's supply voltage (CH341A clones drive 5 V), then flash again" }
-            return "do NOT power the board off: check the clip and the chip's supply voltage, then write the backup back with `ownerboot flash --image \(backup)`"
+            return "do NOT power the board off: check the clip and the chip's supply voltage, then write the backup back with `ownerboot flash --programmer P --image \(backup)`"
         case .backupFailed, .outputFailed: return "check the directory exists, is writable and has space"
         case .noDescriptorOnChip, .descriptorComponentsMismatch:
             return "check the clip is on the chip that holds the descriptor (an X230's 8 MiB chip) and --chip names it; if the chip was erased, write your full backup of it back first (`ownerboot flash --programmer … --image BACKUP`, without board=, writes the whole chip)"

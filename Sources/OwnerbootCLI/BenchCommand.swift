@@ -12,13 +12,16 @@ struct BenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time `fleet list` on a large throwaway inventory.")
         @Option(help: "How many devices.") var devices = 100_000
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Keep the filled inventory in this new folder (use it as OWNERBOOT_HOME to time `ownerboot fleet list` itself).") var keep: String?
 
         func run() throws {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-bench-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: dir) }
-            let numbers = try FleetBenchmark.run(devices: devices, in: dir)
+            if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep \(keep): the folder exists; name a new one") }
+            let dir = keep.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-bench-\(UUID().uuidString)")
+            defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
+            let numbers = try FleetBenchmark.run(devices: devices, in: dir) { FleetTable.bytes($0).count }
             if json { return try JSONOutput.print(numbers) }
-            print(String(format: "fleet list: %d devices in %.3f s (filling the inventory took %.1f s)", numbers.devices, numbers.listSeconds, numbers.fillSeconds))
+            print(String(format: "fleet list: %d devices in %.3f s (query %.3f s, table %.3f s, %d bytes; CPU %.3f s; best of 3; filling the inventory took %.1f s)",
+                         numbers.devices, numbers.listSeconds, numbers.querySeconds, numbers.renderSeconds, numbers.outputBytes, numbers.listCPUSeconds, numbers.fillSeconds))
         }
     }
 

@@ -23,7 +23,10 @@ struct DiskCommand: ParsableCommand {
         let request = DiskProvisioner.Request(
             osImage: URL(fileURLWithPath: image), passphraseFile: URL(fileURLWithPath: passphraseFile),
             output: URL(fileURLWithPath: output), luksUUID: luksUUID, keyFile: keyFile.map { URL(fileURLWithPath: $0) })
-        try DiskProvisioner().provision(request)
+        let progress = ProgressRenderer.standard(json: false)
+        defer { progress.finish() }
+        try DiskProvisioner().provision(request, progress: progress.sink)
+        progress.finish()
         print("wrote \(output): LUKS2-encrypted \(board.name) OS disk")
     }
 }

@@ -38,11 +38,16 @@ public struct ProcessRunner: Sendable {
     public var environment: [String: String]?
     public var workingDirectory: URL?
     public var timeout: Double?
+    /// When set, standard output and standard error both go to this file as the program
+    /// writes them (a build log someone can follow while it runs); the result's `stdout`
+    /// then holds the file's content and `stderr` is empty.
+    public var combinedOutput: URL?
 
-    public init(environment: [String: String]? = nil, workingDirectory: URL? = nil, timeout: Double? = nil) {
+    public init(environment: [String: String]? = nil, workingDirectory: URL? = nil, timeout: Double? = nil, combinedOutput: URL? = nil) {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.timeout = timeout
+        self.combinedOutput = combinedOutput
     }
 
     /// Finds `name` on PATH (or returns it when it already contains a slash).
@@ -77,10 +82,16 @@ public struct ProcessRunner: Sendable {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
         }
-        let outHandle = try FileHandle(forWritingTo: outURL)
+        let outHandle: FileHandle
+        if let combinedOutput {
+            _ = FileManager.default.createFile(atPath: combinedOutput.path, contents: nil)
+            outHandle = try FileHandle(forWritingTo: combinedOutput)
+        } else {
+            outHandle = try FileHandle(forWritingTo: outURL)
+        }
         let errHandle = try FileHandle(forWritingTo: errURL)
         process.standardOutput = outHandle
-        process.standardError = errHandle
+        process.standardError = combinedOutput == nil ? errHandle : outHandle
         let inPipe = Pipe()
         if stdin != nil { process.standardInput = inPipe } else { process.standardInput = FileHandle.nullDevice }
 
@@ -106,7 +117,7 @@ public struct ProcessRunner: Sendable {
         }
         try? outHandle.close()
         try? errHandle.close()
-        let out = (try? Data(contentsOf: outURL)) ?? Data()
+        let out = (try? Data(contentsOf: combinedOutput ?? outURL)) ?? Data()
         let err = (try? Data(contentsOf: errURL)) ?? Data()
         return Result(
             executable: path, arguments: arguments, status: process.terminationStatus,

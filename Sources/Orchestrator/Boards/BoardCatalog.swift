@@ -10,17 +10,24 @@ public struct BoardCatalog: Sendable {
         self.directory = directory
     }
 
-    /// The boards directory to use: `OWNERBOOT_BOARDS` if set, otherwise the first `boards/`
-    /// found walking up from the current directory (so commands work from any subfolder).
-    public static func locate(override: String? = nil) throws -> BoardCatalog {
-        if let path = override ?? ProcessInfo.processInfo.environment["OWNERBOOT_BOARDS"] {
-            let url = URL(fileURLWithPath: path)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw BoardError.boardsDirectoryMissing(path: url.path)
+    /// The boards directory to use, the first of: `override` (`--boards-dir`),
+    /// `OWNERBOOT_BOARDS`, the first `boards/` found walking up from `currentDirectory` (so
+    /// commands work from any folder of a checkout), and `boards = "…"` in `configFile`
+    /// (an installed `ownerboot` run anywhere finds the owner's own boards). When none
+    /// applies the error says where it looked and how to configure it.
+    public static func locate(override: String? = nil, configFile: URL? = nil,
+                              environment: [String: String] = ProcessInfo.processInfo.environment,
+                              currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> BoardCatalog {
+        func existing(_ url: URL, _ source: String) throws -> BoardCatalog {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+                throw BoardError.boardsDirectoryMissing(path: url.path, source: source)
             }
             return BoardCatalog(directory: url)
         }
-        var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        if let override { return try existing(URL(fileURLWithPath: override), "--boards-dir") }
+        if let path = environment["OWNERBOOT_BOARDS"], !path.isEmpty { return try existing(URL(fileURLWithPath: path), "OWNERBOOT_BOARDS") }
+        var dir = currentDirectory.standardizedFileURL
         while true {
             let candidate = dir.appendingPathComponent("boards")
             var isDir: ObjCBool = false
@@ -31,7 +38,10 @@ public struct BoardCatalog: Sendable {
             if parent.path == dir.path { break }
             dir = parent
         }
-        throw BoardError.boardsDirectoryMissing(path: FileManager.default.currentDirectoryPath + "/boards")
+        if let configFile, let boards = try OwnerbootConfig.load(configFile, environment: environment).boards {
+            return try existing(boards, "boards in \(configFile.path)")
+        }
+        throw BoardError.noBoardsDirectory(searchedFrom: currentDirectory.standardizedFileURL.path, configFile: configFile?.path)
     }
 
     /// Names of the boards, sorted.

@@ -32,7 +32,9 @@ public struct BuildPlan: Sendable {
 
     public func step(named name: String) -> Step? { steps.first { $0.derivation.name == name } }
 
-    public static func make(board: Board, lock: LockFile, store: Store) throws -> BuildPlan {
+    /// `generation`: the number the ROM's manifest carries instead of the store's next one
+    /// (a previous release made for a test is numbered below the current generation).
+    public static func make(board: Board, lock: LockFile, store: Store, generation numberOverride: Int? = nil) throws -> BuildPlan {
         guard let envHash = lock.buildEnvironmentHash, let spec = board.buildEnvironment else {
             throw LockError.missing(board: board.name, path: board.lockFile.path)
         }
@@ -70,6 +72,7 @@ public struct BuildPlan: Sendable {
             if name == romComponent {
                 setHash = try Self.setHash(componentHashes)
                 (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
+                if let numberOverride { (generation, isNew) = (numberOverride, false) }
                 manifest = OwnerbootManifest(board: board.name, generation: generation, setHash: setHash, components: componentHashes)
             }
             var inputs: [Derivation.Input] = []
@@ -111,6 +114,7 @@ public struct BuildPlan: Sendable {
         if !components.keys.contains(romComponent) {
             setHash = try Self.setHash(componentHashes)
             (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
+            if let numberOverride { (generation, isNew) = (numberOverride, false) }
         }
         return BuildPlan(board: board, lock: lock, steps: steps, setHash: setHash, generation: generation, generationIsNew: isNew, manifest: manifest)
     }

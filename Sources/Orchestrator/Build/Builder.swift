@@ -29,6 +29,13 @@ public struct Builder: Sendable {
     public var jobs: Int
     public var check: Bool
     public var onEvent: @Sendable (Event) -> Void
+    /// Hears each derivation that is really built (cached ones are silent): started, its
+    /// elapsed time and builder log's last line every second, finished or failed; the
+    /// estimate is the store's record of the last build of a component of the same name.
+    public var progress: ProgressSink?
+    /// false: the set is built but not recorded as a generation of the board (a previous
+    /// release made only for a test; it stays out of `generations` and the fleet's view).
+    public var recordsGeneration = true
     /// Passed to every sandbox (tests only; see `Sandbox.Invocation.extraReadOnlyBinds`).
     public var extraReadOnlyBinds: [(host: String, sandbox: String)] = []
 
@@ -63,10 +70,12 @@ public struct Builder: Sendable {
         group.wait()
         if let error = state.error { throw error }
 
-        let components = plan.componentHashes
-        let snapshot = try BoardSnapshot.take(plan.board, store: store)
-        let all = plan.steps.map(\.derivation.hash) + [snapshot.hash]
-        let number = try store.recordGeneration(board: plan.board.name, setHash: plan.setHash, components: components, derivations: all, boardSnapshot: snapshot.storeName)
+        var number = plan.generation
+        if recordsGeneration {
+            let snapshot = try BoardSnapshot.take(plan.board, store: store)
+            let all = plan.steps.map(\.derivation.hash) + [snapshot.hash]
+            number = try store.recordGeneration(board: plan.board.name, setHash: plan.setHash, components: plan.componentHashes, derivations: all, boardSnapshot: snapshot.storeName)
+        }
         let outputs = Dictionary(uniqueKeysWithValues: plan.steps.filter { $0.derivation.kind == .component }.map { ($0.derivation.name, store.path(of: $0.derivation).path) })
         return Summary(
             board: plan.board.name, generation: number, setHash: plan.setHash, built: state.built, cached: state.cached,
@@ -85,12 +94,39 @@ public struct Builder: Sendable {
             let tmp = try store.temporaryDirectory(for: derivation)
             defer { try? FileManager.default.removeItem(at: tmp) }
             let log = store.logPath(of: derivation)
-            try produce(step, plan: plan, into: tmp, log: log)
+            let ticker = progress.map { ProgressTicker(task: Self.task(derivation), log: log, estimate: store.lastBuildSeconds(name: derivation.name), moreLogs: ownLogs(derivation), sink: $0) }
+            ticker?.begin()
+            do { try produce(step, plan: plan, into: tmp, log: log) } catch {
+                ticker?.end(error: error)
+                throw error
+            }
+            ticker?.end(error: nil)
             let seconds = Date().timeIntervalSince(started)
             try store.install(tmp, as: derivation, seconds: seconds, log: log)
             onEvent(.finished(name: derivation.name, seconds: seconds, cached: false))
             return false
         }
+    }
+
+    /// The `*.log` files a running builder writes at the top of its `/build` (the kernel's
+    /// builder sends `make` to /build/make.log), found in the store's temporary folders of
+    /// this derivation, so progress shows the compiler's lines rather than a quiet log.
+    func ownLogs(_ derivation: Derivation) -> @Sendable () -> [URL] {
+        let tmp = store.root.appendingPathComponent(".tmp")
+        let prefix = derivation.storeName + "-"
+        return {
+            let fm = FileManager.default
+            let folders = ((try? fm.contentsOfDirectory(atPath: tmp.path)) ?? []).filter { $0.hasPrefix(prefix) }
+            return folders.flatMap { folder -> [URL] in
+                let build = tmp.appendingPathComponent(folder).appendingPathComponent("build")
+                return ((try? fm.contentsOfDirectory(atPath: build.path)) ?? []).filter { $0.hasSuffix(".log") }.map { build.appendingPathComponent($0) }
+            }
+        }
+    }
+
+    /// The progress task's name: "fetch source-linux", "build kernel", "build buildenv".
+    static func task(_ derivation: Derivation) -> String {
+        derivation.kind == .source ? "fetch \(derivation.name)" : "build \(derivation.name)"
     }
 
     func produce(_ step: BuildPlan.Step, plan: BuildPlan, into output: URL, log: URL) throws {
@@ -131,7 +167,13 @@ public struct Builder: Sendable {
         let second = try store.temporaryDirectory(for: step.derivation)
         defer { try? FileManager.default.removeItem(at: second) }
         let log = store.home.appendingPathComponent("logs/\(step.derivation.storeName).check.log")
-        try runSandbox(step, plan: plan, output: second, log: log)
+        let ticker = progress.map { ProgressTicker(task: "check \(step.derivation.name)", log: log, estimate: store.lastBuildSeconds(name: step.derivation.name), moreLogs: ownLogs(step.derivation), sink: $0) }
+        ticker?.begin()
+        do { try runSandbox(step, plan: plan, output: second, log: log) } catch {
+            ticker?.end(error: error)
+            throw error
+        }
+        ticker?.end(error: nil)
         let stored = store.path(of: step.derivation)
         let first = try TreeHash.hash(of: stored)
         let again = try TreeHash.hash(of: second)

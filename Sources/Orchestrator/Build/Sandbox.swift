@@ -65,10 +65,11 @@ public struct Sandbox: Sendable {
 
     /// Runs the builder; its output and errors go to the log. Throws with the log's tail.
     public func run(_ invocation: Invocation, name: String) throws {
-        let result = try ProcessRunner(timeout: invocation.timeout).run("bwrap", arguments(invocation))
-        var log = result.stdout
-        log.append(result.stderr)
-        try? log.write(to: invocation.log)
+        // The builder writes straight into its log, so progress can show the log's last line
+        // while it runs.
+        try FileManager.default.createDirectory(at: invocation.log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let result = try ProcessRunner(timeout: invocation.timeout, combinedOutput: invocation.log).run("bwrap", arguments(invocation))
+        let log = result.stdout
         if result.timedOut { throw BuildError.timedOut(derivation: name, seconds: invocation.timeout, log: invocation.log.path) }
         if result.status != 0 {
             let tail = String(decoding: log, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).suffix(25).joined(separator: "\n")

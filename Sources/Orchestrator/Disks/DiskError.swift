@@ -20,7 +20,7 @@ public enum DiskError: UserFacingError, Equatable {
     public var fix: String? {
         switch self {
         case .unreadablePassphrase, .emptyPassphrase: return "write the passphrase into the file (one line); it is read, never stored"
-        case .missingImage: return "build the board first: `ownerboot build board=NAME`"
+        case .missingImage: return "build the board first (`ownerboot build board=NAME` links result/NAME/os/ into the folder it runs in), or pass --os-image"
         case .cryptsetupFailed: return "check that cryptsetup 2.4+ is installed (`bash scripts/setup.sh`) and there is free disk space"
         }
     }

@@ -39,14 +39,20 @@ public struct DiskProvisioner: Sendable {
         self.runner = runner
     }
 
-    public func provision(_ request: Request) throws {
+    /// Makes the disk; `progress` hears "disk copy" and "disk encrypt" (bytes encrypted so
+    /// far, from cryptsetup's own progress report).
+    public func provision(_ request: Request, progress: ProgressSink? = nil) throws {
         let passphrase = try Self.readPassphrase(request.passphraseFile)
         guard FileManager.default.fileExists(atPath: request.osImage.path) else {
             throw DiskError.missingImage(path: request.osImage.path)
         }
         let temp = request.output.deletingLastPathComponent().appendingPathComponent(".\(request.output.lastPathComponent).partial-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: temp) }
+        let imageSize = ((try? FileManager.default.attributesOfItem(atPath: request.osImage.path))?[.size] as? Int).map(Int64.init)
+        progress?(ProgressEvent(task: "disk copy", phase: .started, total: imageSize, unit: "bytes", elapsed: 0))
+        let copyStart = Date()
         try FileManager.default.copyItem(at: request.osImage, to: temp)
+        progress?(ProgressEvent(task: "disk copy", phase: .finished, done: imageSize, total: imageSize, unit: "bytes", elapsed: Date().timeIntervalSince(copyStart)))
         let handle = try FileHandle(forWritingTo: temp)
         let size = try handle.seekToEnd()
         try handle.truncate(atOffset: size + UInt64(Self.headerReserve))
@@ -57,8 +63,8 @@ public struct DiskProvisioner: Sendable {
             "--key-file", "-", "--batch-mode",
         ] + pbkdfArguments(request)
         if let uuid = request.luksUUID { arguments += ["--uuid", uuid] }
-        let result = try runner.run("cryptsetup", arguments + [temp.path], stdin: passphrase)
-        guard result.succeeded else { throw DiskError.cryptsetupFailed(step: "encrypt", output: result.stderrText) }
+        let result = try encrypt(arguments + [temp.path], passphrase: passphrase, progress: progress)
+        guard result.succeeded else { throw DiskError.cryptsetupFailed(step: "encrypt", output: result.stdoutText + result.stderrText) }
 
         if let keyFile = request.keyFile {
             // The existing passphrase authorises the new key slot; it arrives on stdin.
@@ -69,6 +75,33 @@ public struct DiskProvisioner: Sendable {
             try FileManager.default.removeItem(at: request.output)
         }
         try FileManager.default.moveItem(at: temp, to: request.output)
+    }
+
+    /// `cryptsetup reencrypt`, with its JSON progress lines followed while it runs when
+    /// someone listens. Its output holds no secret (the passphrase arrives on stdin).
+    func encrypt(_ arguments: [String], passphrase: Data, progress: ProgressSink?) throws -> ProcessRunner.Result {
+        guard let progress else { return try runner.run("cryptsetup", arguments, stdin: passphrase) }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-reencrypt-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        var followed = runner
+        followed.combinedOutput = log
+        let ticker = ProgressTicker(task: "disk encrypt", log: log, estimate: nil, amount: Self.cryptsetupAmount, sink: progress)
+        ticker.begin()
+        let result: ProcessRunner.Result
+        do { result = try followed.run("cryptsetup", ["--progress-json", "--progress-frequency", "1"] + arguments, stdin: passphrase) } catch {
+            ticker.end(error: error)
+            throw error
+        }
+        ticker.end(error: result.succeeded ? nil : DiskError.cryptsetupFailed(step: "encrypt", output: result.stdoutText))
+        return result
+    }
+
+    /// Bytes done and total from one line of `cryptsetup --progress-json`.
+    @Sendable static func cryptsetupAmount(_ line: String) -> (done: Int64, total: Int64)? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let done = (object["device_bytes"] as? String).flatMap({ Int64($0) }),
+              let total = (object["device_size"] as? String).flatMap({ Int64($0) }) else { return nil }
+        return (done, total)
     }
 
     func pbkdfArguments(_ request: Request) -> [String] {

@@ -10,15 +10,13 @@ public struct BuildEnvironmentBuilder: Sendable {
 
     public func build(_ env: LockFile.BuildEnvironment, into root: URL, log: URL) throws {
         let include = env.packages.map { "\($0.name)=\($0.version)" }.joined(separator: ",")
-        let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", [
+        // mmdebstrap writes straight into the log, so progress shows its last line meanwhile.
+        let result = try ProcessRunner(timeout: 3600, combinedOutput: log).run("mmdebstrap", [
             "--variant=\(env.variant)", "--include=\(include)", "--aptopt=APT::Get::allow-downgrades \"true\"",
             env.suite, root.path, env.mirror,
         ])
-        var text = result.stdout
-        text.append(result.stderr)
-        try? text.write(to: log)
         guard result.status == 0 else {
-            throw LockError.environmentMismatch(detail: "mmdebstrap failed (log: \(log.path)):\n" + ProcessRunner.Result.tail(result.stderrText))
+            throw LockError.environmentMismatch(detail: "mmdebstrap failed (log: \(log.path)):\n" + ProcessRunner.Result.tail(result.stdoutText))
         }
         let installed = try Self.installedPackages(root: root)
         let wanted = Dictionary(uniqueKeysWithValues: env.packages.map { ($0.name, $0.version) })

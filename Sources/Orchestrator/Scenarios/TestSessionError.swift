@@ -21,7 +21,7 @@ public enum TestSessionError: UserFacingError, Equatable {
         switch self {
         case .unknownScenario(let name, let known): return NearMiss.closest(to: name, in: known).map { "did you mean '\($0)'?" } ?? "pick one of the listed scenarios"
         case .needsFlasher: return "run it through `ownerboot test`, which flashes with libflashrom's dummy programmer"
-        case .noPreviousGeneration: return "`ownerboot test` builds one; or build the board twice with a change"
+        case .noPreviousGeneration: return "run it through `ownerboot test`, which builds a previous release (the board with one comment line added) when the store has no earlier generation"
         case .noPayload: return "name the components kernel and unlocker in board.toml, as the shipped boards do"
         }
     }

@@ -84,6 +84,14 @@ public final class Store: Sendable {
         try pool.read { db in try Output.order(Column("name")).fetchAll(db) }
     }
 
+    /// How long the most recent build of an output named `name` took (any board, any hash):
+    /// the estimate shown while the same component builds again. Nil when never built.
+    public func lastBuildSeconds(name: String) -> Double? {
+        try? pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT buildSeconds FROM output WHERE name = ? AND buildSeconds > 0 ORDER BY createdAt DESC LIMIT 1", arguments: [name])
+        }
+    }
+
     /// A fresh temporary folder inside the store (same file system, so `install` is a rename).
     public func temporaryDirectory(for derivation: Derivation) throws -> URL {
         let url = root.appendingPathComponent(".tmp/\(derivation.storeName)-\(UUID().uuidString)")

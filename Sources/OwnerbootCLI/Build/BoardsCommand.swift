@@ -27,7 +27,7 @@ struct BoardsCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? BoardCatalog.locate(override: global.boardsDirectory).loadAll()
+        let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
                 writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor)

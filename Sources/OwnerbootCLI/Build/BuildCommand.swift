@@ -25,18 +25,17 @@ struct BuildCommand: ParsableCommand {
         if let recorded, plan.setHash != recorded.setHash {
             throw SnapshotError.setChanged(board: board.name, number: recorded.number, recorded: recorded.setHash, planned: plan.setHash)
         }
-        let quiet = json
-        let builder = Builder(store: store, jobs: jobs, check: check) { event in
-            guard !quiet else { return }
-            switch event {
-            case .started(let name, let hash): print("building \(name) (\(hash.prefix(12)))…")
-            case .finished(let name, let seconds, let cached):
-                if !cached { print(String(format: "built %@ in %.1f s", name, seconds)) }
-            case .checked(let name, let identical): print("check \(name): \(identical ? "bit-identical" : "DIFFERS")")
-            }
-            fflush(nil)
+        // Progress goes to standard error (live on a terminal, NDJSON with --json); standard
+        // output keeps the result.
+        let progress = ProgressRenderer.standard(json: json)
+        var builder = Builder(store: store, jobs: jobs, check: check) { event in
+            if case .checked(let name, let identical) = event { progress.note("check \(name): \(identical ? "bit-identical" : "DIFFERS")") }
         }
+        builder.progress = progress.sink
+        // On an error the live display is cleared before the error is printed.
+        defer { progress.finish() }
         let summary = try builder.build(plan)
+        progress.finish()
         try ResultLinks.update(board: board.name, outputs: summary.outputs, in: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if json { return try JSONOutput.print(summary) }
         print(String(format: "%@ generation %d (set %@): %d built, %d cached, %.1f s", board.name, summary.generation, String(summary.setHash.prefix(16)), summary.built.count, summary.cached.count, summary.seconds))

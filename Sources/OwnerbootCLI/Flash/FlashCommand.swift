@@ -41,6 +41,7 @@ struct FlashCommand: AsyncParsableCommand {
         }
         let programmerString = try FlashTargetAdapter.programmer(programmerText, board: nil)
         let quiet = json
+        let progress = ProgressRenderer.standard(json: json)
         let record: FlashRecord
         var recordedChip = chip ?? board?.chip.name ?? "?"
         do {
@@ -65,10 +66,12 @@ struct FlashCommand: AsyncParsableCommand {
                 programmer: programmerString, target: target, identity: nil,
                 options: .init(backupDirectory: backupDir.map { URL(fileURLWithPath: $0) } ?? FlashTargetAdapter.defaultBackupDirectory(),
                                dryRun: dryRun, dryRunReadsChip: readChip))
-            record = try await operation.run(image: flashed) { progress in
-                if !quiet { FlashProgressPrinter.report(progress) }
+            record = try await operation.run(image: flashed) {
+                progress.handle(FlashProgressEvents.event($0))
             }
+            progress.finish()
         } catch {
+            progress.finish()
             if let inventory, let device, !dryRun {
                 try? FleetRecorder.recordFailure(error, imagePath: image, programmer: programmerString.description, chip: recordedChip, device: device, inventory: inventory)
             }

@@ -23,10 +23,12 @@ struct RehearseCommand: AsyncParsableCommand {
         let board = try BoardSelection.load(board, global: global)
         let rom = try FlashImage.load(URL(fileURLWithPath: image ?? "result/\(board.name)/rom/\(board.name).rom"))
         let backupBytes = try backup.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
-        let quiet = json
-        let result = try await FlashRehearsal(board: board, chipLabel: chip).run(rom: rom, backup: backupBytes, forceBoard: forceBoard != 0) { progress in
-            if !quiet { FlashProgressPrinter.report(progress) }
+        let progress = ProgressRenderer.standard(json: json)
+        defer { progress.finish() }
+        let result = try await FlashRehearsal(board: board, chipLabel: chip).run(rom: rom, backup: backupBytes, forceBoard: forceBoard != 0) {
+            progress.handle(FlashProgressEvents.event($0))
         }
+        progress.finish()
         if json { return try JSONOutput.print(result) }
         print("rehearsal: chip '\(result.chip)' emulated as \(result.emulation), loaded with \(backup ?? (board.descriptor != nil ? "a synthetic X230-layout backup" : "an erased chip"))")
         print(FlashSummary.text(result.record))

@@ -22,10 +22,7 @@ struct FleetCommand: AsyncParsableCommand {
             let statuses = try FleetCommand.inventory().statuses(generations: GenerationRecords.lookup())
             if json { return try JSONOutput.print(statuses) }
             if statuses.isEmpty { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
-            print(["DEVICE", "BOARD", "ON CHIP", "LATEST", "STATUS"].joined(separator: "\t"))
-            for s in statuses {
-                print([s.device, s.board, s.generationOnChip.map(String.init) ?? "-", s.latestGeneration.map(String.init) ?? "-", s.state.rawValue].joined(separator: "\t"))
-            }
+            FileHandle.standardOutput.write(Data(FleetTable.bytes(statuses)))
         }
     }
 

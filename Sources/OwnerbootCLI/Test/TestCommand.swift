@@ -21,12 +21,22 @@ struct TestCommand: ParsableCommand {
         // Build first (all cache hits when `ownerboot build` already ran): the test boots
         // exactly what this checkout builds.
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
-        let silent = json
-        let summary = try Builder(store: store, jobs: 2) { event in
-            if case .started(let name, _) = event, !silent { print("building \(name)…"); fflush(nil) }
-        }.build(plan)
-        let artifacts = try BuiltArtifacts.of(board: board, setHash: summary.setHash, store: store)
+        let progress = ProgressRenderer.standard(json: json)
+        // On any error the live display is cleared before the error is printed.
+        defer { progress.finish() }
+        var builder = Builder(store: store, jobs: 2)
+        builder.progress = progress.sink
+        let summary = try builder.build(plan)
+        var artifacts = try BuiltArtifacts.of(board: board, setHash: summary.setHash, store: store)
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
+        let chosen = tests.scenarios.filter { scenarios.isEmpty || scenarios.contains($0.name) }
+        if PreviousRelease.needed(scenarios: chosen, artifacts: artifacts) {
+            // A first test on a fresh home has only one generation: make the older one the
+            // update scenario starts from, as a release before this one would have been.
+            progress.note("no earlier generation of \(board.name) in the store: building its previous release (the board with one comment line added to a builder; not recorded as a generation)")
+            artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
+        }
+        progress.finish()
         let flasher = EmulatedChipFlasher(board: board, backupDirectory: work.appendingPathComponent("backups"))
         let session = BoardTestSession(
             tests: tests, artifacts: artifacts, workDirectory: work,

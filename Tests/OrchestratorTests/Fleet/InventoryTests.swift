@@ -42,6 +42,30 @@ import Testing
         }
     }
 
+    /// The fast listing reports what the old per-row reading did: the last landed flash by
+    /// time then id, its time in ISO 8601 (whole seconds, UTC).
+    @Test func theListingPicksTheLastLandedFlashAndFormatsItsTime() throws {
+        try withInventory { inventory, _ in
+            try inventory.addDevice(Device(name: "b-router", board: "qemu-x86"))
+            try inventory.addDevice(Device(name: "a-laptop", board: "x230"))
+            let time = Date(timeIntervalSince1970: 1_764_410_461.789)
+            let generations = FixedGenerations(["qemu-x86": [(1, "s1"), (2, "s2")], "x230": [(7, "x7")]])
+            // Two flashes at the same instant: the later one (higher id) is on the chip.
+            try flash(inventory, "b-router", generation: 1, setHash: "s1", at: time)
+            try flash(inventory, "b-router", generation: 2, setHash: "s2", at: time)
+            try flash(inventory, "b-router", generation: 1, setHash: "s1", outcome: .failed, at: time.addingTimeInterval(60))
+            let statuses = try inventory.statuses(generations: generations)
+            #expect(statuses.map(\.device) == ["a-laptop", "b-router"])
+            #expect(statuses[0] == FleetStatus(device: "a-laptop", board: "x230", generationOnChip: nil, latestGeneration: 7, lastFlashed: nil, state: .neverFlashed))
+            #expect(statuses[1] == FleetStatus(device: "b-router", board: "qemu-x86", generationOnChip: 2, latestGeneration: 2, lastFlashed: "2025-11-29T10:01:01Z", state: .current))
+            #expect(statuses[1].lastFlashed == ISO8601DateFormatter().string(from: time))
+            #expect(Inventory.iso8601("2025-11-29 10:01:01.789") == "2025-11-29T10:01:01Z")
+            #expect(Inventory.iso8601(Data("2025-11-29 10:01:01.789".utf8)) == "2025-11-29T10:01:01Z")
+            #expect(Inventory.iso8601(Data("2025-11-29 10:01:01".utf8)) == "2025-11-29T10:01:01Z")
+            #expect(Inventory.iso8601("2025-11-29T10:01:01.5") == "2025-11-29T10:01:01Z", "other stored forms are parsed")
+        }
+    }
+
     @Test func duplicateAndUnknownDevicesAreClearErrors() throws {
         try withInventory { inventory, _ in
             try inventory.addDevice(Device(name: "laptop", board: "x230"))

@@ -3,7 +3,9 @@ import Support
 /// What can be wrong with a board or its file. Each case names the file and, where the
 /// TOML shows it, the line and key, and says how to fix it.
 public enum BoardError: UserFacingError, Equatable {
-    case boardsDirectoryMissing(path: String)
+    /// `source` names where the path came from: "--boards-dir", "OWNERBOOT_BOARDS", the config file.
+    case boardsDirectoryMissing(path: String, source: String)
+    case noBoardsDirectory(searchedFrom: String, configFile: String?)
     case unknownBoard(name: String, known: [String], suggestion: String?)
     case unreadable(file: String, reason: String)
     case syntax(file: String, line: Int, column: Int, reason: String)
@@ -15,8 +17,11 @@ public enum BoardError: UserFacingError, Equatable {
 
     public var message: String {
         switch self {
-        case .boardsDirectoryMissing(let path):
-            return "no boards directory at \(path)"
+        case .boardsDirectoryMissing(let path, let source):
+            return "no boards directory at \(path) (named by \(source))"
+        case .noBoardsDirectory(let searched, let config):
+            return "no boards directory: no boards/ in \(searched) or any folder above it, OWNERBOOT_BOARDS is not set"
+                + (config.map { ", and \($0) names none" } ?? "")
         case .unknownBoard(let name, let known, _):
             return "unknown board '\(name)'; known boards: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))"
         case .unreadable(let file, let reason):
@@ -38,8 +43,10 @@ public enum BoardError: UserFacingError, Equatable {
 
     public var fix: String? {
         switch self {
-        case .boardsDirectoryMissing:
-            return "run ownerboot from the repository (or a folder below it), or set OWNERBOOT_BOARDS to the boards directory"
+        case .boardsDirectoryMissing(_, let source):
+            return "create it, or change \(source) to the folder holding your boards (one NAME/board.toml each)"
+        case .noBoardsDirectory(_, let config):
+            return "put `boards = \"/path/to/your/boards\"` in \(config ?? "$OWNERBOOT_HOME/config.toml"), set OWNERBOOT_BOARDS, pass --boards-dir, or run ownerboot inside a checkout that has boards/"
         case .unknownBoard(_, _, let suggestion):
             return suggestion.map { "did you mean '\($0)'? (`ownerboot boards` lists them)" } ?? "`ownerboot boards` lists the boards"
         case .unreadable:

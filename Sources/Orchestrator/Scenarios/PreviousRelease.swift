@@ -1,0 +1,59 @@
+import Foundation
+import Support
+
+/// The older generation an `update` scenario flashes first, made when the store has none: the
+/// current board with one comment line appended to a builder script (so only that component
+/// and the ROM are rebuilt, in seconds), numbered one below the current generation. Derived
+/// deterministically: the same board always gives the same previous release. It is built but
+/// never recorded as a generation, so `ownerboot generations`, `fleet list` and the next
+/// build's numbering never see it; `store gc` may remove it and the next test rebuilds it.
+public enum PreviousRelease {
+    /// The line appended to the chosen builder: the only difference from the current board.
+    public static let marker = "# ownerboot test: the previous release of this board (this line is its only difference)"
+
+    /// Whether the scenarios chosen need an older generation and the store has none.
+    public static func needed(scenarios: [TestScenario], artifacts: BoardTestSession.Artifacts) -> Bool {
+        artifacts.previousROM == nil && scenarios.contains { $0.rom == .update }
+    }
+
+    /// The component whose builder gets the marker: one that is not the ROM and that no other
+    /// component reads (for the shipped boards the OS image, which only the disk carries), so
+    /// the firmware, kernel and unlocker stay cache hits; otherwise the last non-ROM one.
+    public static func component(of board: Board) -> ComponentSpec? {
+        let others = board.components.filter { $0.name != BuildPlan.romComponent }
+        let read = Set(board.components.flatMap(\.inputs))
+        return others.last { !read.contains($0.name) } ?? others.last ?? board.components.last
+    }
+
+    /// Copies the board folder to `directory/<name>` (links resolved) and appends the marker
+    /// to the chosen component's builder; returns the derived board.
+    public static func derive(from board: Board, into directory: URL) throws -> Board {
+        guard let component = component(of: board) else { throw BuildError.missingInput(derivation: board.name, input: "a component") }
+        let copy = directory.appendingPathComponent(board.name)
+        if FileManager.default.fileExists(atPath: copy.path) { try FileManager.default.removeItem(at: copy) }
+        try BoardSnapshot.copyResolvingLinks(board.directory, to: copy)
+        let builder = copy.appendingPathComponent(component.builder)
+        var script = try Data(contentsOf: builder)
+        if script.last != UInt8(ascii: "\n") { script.append(UInt8(ascii: "\n")) }
+        script.append(Data((marker + "\n").utf8))
+        try script.write(to: builder)
+        return try BoardLoader().load(copy.appendingPathComponent("board.toml"))
+    }
+
+    /// Derives and builds the previous release of `board` (whose current generation is
+    /// `currentGeneration`) in `workDirectory` with `builder` (its store, progress and
+    /// sandbox settings; the set is never recorded as a generation), and returns its ROM.
+    public static func build(board: Board, currentGeneration: Int, using builder: Builder, workDirectory: URL) throws -> URL {
+        let boards = workDirectory.appendingPathComponent("previous-release")
+        defer { try? FileManager.default.removeItem(at: boards) }
+        let derived = try derive(from: board, into: boards)
+        let plan = try BuildPlan.make(board: derived, lock: try LockFile.load(for: derived), store: builder.store, generation: max(0, currentGeneration - 1))
+        var builder = builder
+        builder.recordsGeneration = false
+        let summary = try builder.build(plan)
+        guard let output = summary.outputs[BuildPlan.romComponent] else {
+            throw ArtifactError.noComponent(board: board.name, component: BuildPlan.romComponent, generation: plan.generation)
+        }
+        return URL(fileURLWithPath: output).appendingPathComponent("\(board.name).rom")
+    }
+}
