@@ -2,17 +2,22 @@ import Foundation
 import Support
 
 /// Makes a build environment: a Debian root file system from exactly the packages the lock
-/// pins (mmdebstrap, `--include=name=version,…`), checked against the lock afterwards (every
-/// pinned package at its version, nothing else), with the empty `/inputs`, `/build` and
-/// `/out` mount points the sandbox needs.
+/// pins (mmdebstrap, `--include=name=version,…`), installed from a `LocalRepository` of the
+/// store's .debs and never from the network, checked against the lock afterwards (every pinned
+/// package at its version, nothing else), with the empty `/inputs`, `/build` and `/out` mount
+/// points the sandbox needs.
 public struct BuildEnvironmentBuilder: Sendable {
     public init() {}
 
-    public func build(_ env: LockFile.BuildEnvironment, into root: URL, log: URL) throws {
-        let include = env.packages.map { "\($0.name)=\($0.version)" }.joined(separator: ",")
+    /// The hook that bind-mounts a `file://` mirror into mmdebstrap's chroot.
+    static let fileMirrorHook = "/usr/share/mmdebstrap/hooks/file-mirror-automount"
+
+    public func build(_ env: LockFile.BuildEnvironment, from repository: LocalRepository, into root: URL, log: URL) throws {
+        let include = env.packages.map(\.pin).joined(separator: ",")
         let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", [
             "--variant=\(env.variant)", "--include=\(include)", "--aptopt=APT::Get::allow-downgrades \"true\"",
-            env.suite, root.path, env.mirror,
+            "--aptopt=Acquire::Languages \"none\"", "--hook-dir=\(Self.fileMirrorHook)",
+            env.suite, root.path, repository.sourcesLine,
         ])
         var text = result.stdout
         text.append(result.stderr)
