@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tier 2, the input half of issue 14, on the real emulated board (qemu-x86):
-#  1. `fetch` into a fresh home (online), then `build` under `unshare -n` (no network at all,
-#     not even loopback): the build environment is assembled from the stored .debs, every
+#  1. `fetch` into a fresh home (online), then `build` under `unshare -n` (a network namespace
+#     with only loopback up): the build environment is assembled from the stored .debs, every
 #     component built cold. Its set hash and ROM are compared with a reference home's when one
 #     holds the same generation (OWNERBOOT_E2E_REFERENCE_HOME, default the user's own home).
 #  2. `export` → a tampered copy, a copy with a file missing, and an unsigned import without
@@ -22,25 +22,45 @@ mkdir -p "$work"
 if [ "${OWNERBOOT_E2E_OFFLINE_KEEP:-0}" != 1 ]; then trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT; fi
 echo "e2e-offline: working in $work"
 
-offline() { unshare -n -- "$@"; }
-# Proves `offline` really has no network: not even loopback is up inside it.
-if offline python3 -c 'import socket; socket.create_connection(("127.0.0.1", 9), timeout=2)' 2>/dev/null; then
-  echo "e2e-offline: unshare -n left a network up" >&2; exit 1
-fi
+# A fresh network namespace with only loopback up: nothing outside the machine can be reached.
+# (Loopback must be up: swift-corelibs-foundation's Process waits for children through a
+# CFSocket wakeup pair on 127.0.0.1, and hangs without it.)
+offline() { unshare -n -- sh -c 'ip link set lo up && exec "$@"' offline "$@"; }
+links=$(offline ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')
+[ "$links" = "lo " ] || { echo "e2e-offline: the offline namespace has interfaces besides lo: $links" >&2; exit 1; }
+[ -z "$(offline ip route show)" ] || { echo "e2e-offline: the offline namespace has a route" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
 rom_sha() { sha256sum "$1"/*.rom | cut -d' ' -f1; }
 state() { { ls -a "$1/store" 2>/dev/null; OWNERBOOT_HOME=$1 "$ob" generations board=$board --json; } | sha256sum; }
+in_dir() { local dir=$1; shift; (cd "$dir" && "$@"); }
 t() { local s=$(date +%s.%N); "$@"; elapsed=$(python3 -c "print(round($(date +%s.%N) - $s, 1))"); }
 
 # 1. fetch, then a cold build with no network.
 a=$work/home-a; mkdir -p "$work/cwd-a"
 t env OWNERBOOT_HOME=$a "$ob" fetch board=$board; fetch_s=$elapsed
-t bash -c "cd '$work/cwd-a' && OWNERBOOT_HOME=$a unshare -n -- '$ob' build board=$board --json > '$work/a.json'"; build_a_s=$elapsed
+OWNERBOOT_HOME=$a t in_dir "$work/cwd-a" offline "$ob" build board=$board --json > "$work/a.json"; build_a_s=$elapsed
 set_a=$(json "$work/a.json" 'd["setHash"]'); gen_a=$(json "$work/a.json" 'd["generation"]')
 rom_a=$(rom_sha "$(json "$work/a.json" 'd["outputs"]["rom"]')")
 echo "e2e-offline: offline build: generation $gen_a, set $set_a, ROM sha256 $rom_a ($build_a_s s)"
 
 if [ -f "$reference/store.sqlite" ] && [ "$reference" != "$a" ]; then
+  # Every output both homes hold under one derivation hash must be the same bytes: the
+  # components built offline against the reference's online builds; the build environment
+  # (made offline from the stored .debs here, from the mirror there) is reported.
+  python3 - "$a" "$reference" <<'PY'
+import sqlite3, sys
+def outputs(home):
+    db = sqlite3.connect(f"file:{home}/store.sqlite?mode=ro", uri=True)
+    return {h: (n, k, c) for h, n, k, c in db.execute("SELECT hash, name, kind, contentHash FROM output WHERE kind IN ('component', 'buildenv')")}
+ours, theirs = outputs(sys.argv[1]), outputs(sys.argv[2])
+bad = False
+for h, (name, kind, content) in sorted(ours.items(), key=lambda x: x[1][0]):
+    if h not in theirs: continue
+    same = theirs[h][2] == content
+    print(f"e2e-offline: {name} ({h[:12]}): {'identical to' if same else 'DIFFERS from'} the reference home's output")
+    bad |= kind == "component" and not same
+sys.exit(1 if bad else 0)
+PY
   ref_json=$(OWNERBOOT_HOME=$reference "$ob" generations board=$board --json)
   ref=$(python3 -c "
 import json,sys
@@ -103,12 +123,12 @@ refuse missing "$(cat "$work/missing.path")" "$work/missing.bundle" --allow-unsi
 refuse unsigned "not signed" "$bundle"
 
 b=$work/home-b; mkdir -p "$work/cwd-b"
-t env OWNERBOOT_HOME=$b unshare -n -- "$ob" import "$bundle" --allow-unsigned; import_s=$elapsed
+OWNERBOOT_HOME=$b t offline "$ob" import "$bundle" --allow-unsigned; import_s=$elapsed
 if OWNERBOOT_HOME=$b offline "$ob" build board=$board --generation "$gen_a" --expect "$(printf '%064d' 0)" > "$work/wrong.out" 2>&1; then
   echo "e2e-offline: build --expect with a wrong set hash succeeded" >&2; exit 1
 fi
 grep -q "not the expected" "$work/wrong.out"
-t bash -c "cd '$work/cwd-b' && OWNERBOOT_HOME=$b unshare -n -- '$ob' build board=$board --generation $gen_a --expect $set_a --json > '$work/b.json'"; build_b_s=$elapsed
+OWNERBOOT_HOME=$b t in_dir "$work/cwd-b" offline "$ob" build board=$board --generation "$gen_a" --expect "$set_a" --json > "$work/b.json"; build_b_s=$elapsed
 rom_b=$(rom_sha "$(json "$work/b.json" 'd["outputs"]["rom"]')")
 [ "$(json "$work/b.json" 'd["setHash"]')" = "$set_a" ] && [ "$(json "$work/b.json" 'd["generation"]')" = "$gen_a" ]
 [ "$rom_b" = "$rom_a" ] || { echo "e2e-offline: the air-gapped rebuild's ROM $rom_b differs from $rom_a" >&2; exit 1; }

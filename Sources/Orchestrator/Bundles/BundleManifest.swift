@@ -74,7 +74,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     /// A name for a generated file at the top of the bundle.
     static func isValidExtraName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 100 && name != fileName && name != signatureName && name != "store" && !name.hasPrefix(".")
+        !name.isEmpty && name.utf8.count <= 100 && name != fileName && name != signatureName && name != "store" && name != "extras" && !name.hasPrefix(".")
             && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) }
     }
 

@@ -16,8 +16,7 @@ public struct BuildEnvironmentBuilder: Sendable {
         let include = env.packages.map(\.pin).joined(separator: ",")
         let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", [
             "--variant=\(env.variant)", "--include=\(include)", "--aptopt=APT::Get::allow-downgrades \"true\"",
-            "--aptopt=Acquire::Languages \"none\"", "--hook-dir=\(Self.fileMirrorHook)",
-            env.suite, root.path, repository.sourcesLine,
+            "--hook-dir=\(Self.fileMirrorHook)", env.suite, root.path, repository.sourcesLine,
         ])
         var text = result.stdout
         text.append(result.stderr)
@@ -33,9 +32,25 @@ public struct BuildEnvironmentBuilder: Sendable {
         if let extra = installed.keys.sorted().first(where: { wanted[$0] == nil }) {
             throw LockError.environmentMismatch(detail: "\(extra) \(installed[extra]!) was installed but is not in the lock")
         }
+        try Self.forgetRepository(repository, root: root, env: env)
         for dir in ["inputs", "build", "out"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
+    }
+
+    /// Removes what the local repository left in the root, so no host path stays in it: the
+    /// hook's empty mount point (the repository's host path, recreated inside: every empty
+    /// folder of it that no installed package owns) and the `sources.list` naming it, which
+    /// becomes the line an online install writes (the lock's mirror and suite, both already in
+    /// the build environment's hash).
+    static func forgetRepository(_ repository: LocalRepository, root: URL, env: LockFile.BuildEnvironment) throws {
+        var path = repository.directory.standardizedFileURL.path
+        while path != "/" && !path.isEmpty {
+            let owned = try ProcessRunner().run("dpkg-query", ["--admindir=\(root.path)/var/lib/dpkg", "-S", path]).status == 0
+            guard !owned, rmdir(root.path + path) == 0 else { break }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        try Data("deb \(env.mirror) \(env.suite) main\n".utf8).write(to: root.appendingPathComponent("etc/apt/sources.list"))
     }
 
     /// name → version of what dpkg says is installed in `root`.

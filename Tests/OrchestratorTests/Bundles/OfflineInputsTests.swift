@@ -124,3 +124,33 @@ import Testing
         #expect(!board.packages.contains { store.contains($0.derivation!) })
     }
 }
+
+/// What the offline install leaves in a build environment's root is cleaned of host paths.
+@Suite struct BuildEnvironmentCleanupTests {
+    @Test func theRepositorysHostPathLeavesTheRootButPackagedFoldersStay() throws {
+        let base = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let root = base.appendingPathComponent("root")
+        let fm = FileManager.default
+        // A dpkg database in which base-files owns /var/tmp (as in every Debian root).
+        try fm.createDirectory(at: root.appendingPathComponent("var/lib/dpkg/info"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appendingPathComponent("etc/apt"), withIntermediateDirectories: true)
+        try Data("Package: base-files\nStatus: install ok installed\nVersion: 12.4\nArchitecture: amd64\nMaintainer: x <x@invalid>\nDescription: x\n\n".utf8)
+            .write(to: root.appendingPathComponent("var/lib/dpkg/status"))
+        try Data("/.\n/var\n/var/tmp\n".utf8).write(to: root.appendingPathComponent("var/lib/dpkg/info/base-files.list"))
+        // The hook's mount point: the repository's host path, recreated inside the root.
+        let repository = LocalRepository(directory: URL(fileURLWithPath: "/var/tmp/ownerboot-home/store/.tmp/repo-1"))
+        try fm.createDirectory(at: root.appendingPathComponent("var/tmp/ownerboot-home/store/.tmp/repo-1"), withIntermediateDirectories: true)
+        try Data(repository.sourcesLine.utf8).write(to: root.appendingPathComponent("etc/apt/sources.list"))
+        let env = LockFile.BuildEnvironment(suite: "bookworm", mirror: "http://deb.debian.org/debian", variant: "buildd", packages: [])
+
+        try BuildEnvironmentBuilder.forgetRepository(repository, root: root, env: env)
+        #expect(try fm.contentsOfDirectory(atPath: root.appendingPathComponent("var/tmp").path).isEmpty)
+        #expect(try String(contentsOf: root.appendingPathComponent("etc/apt/sources.list"), encoding: .utf8) == "deb http://deb.debian.org/debian bookworm main\n")
+        // The control: a folder of the path that holds something else stays (only empty ones go).
+        try fm.createDirectory(at: root.appendingPathComponent("var/tmp/ownerboot-home/store/.tmp/repo-1"), withIntermediateDirectories: true)
+        try Data("kept".utf8).write(to: root.appendingPathComponent("var/tmp/ownerboot-home/keep"))
+        try BuildEnvironmentBuilder.forgetRepository(repository, root: root, env: env)
+        #expect(try fm.contentsOfDirectory(atPath: root.appendingPathComponent("var/tmp/ownerboot-home").path) == ["keep"])
+    }
+}
