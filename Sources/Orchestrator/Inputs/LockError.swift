@@ -43,7 +43,7 @@ public enum LockError: UserFacingError, Equatable {
         case .unreadable: return "restore the file from git, or run `ownerboot lock` again"
         case .resolveFailed: return "check the package names and versions, and that `bash scripts/setup.sh` ran (deb-src entry, apt lists)"
         case .sourceMismatch: return "the mirror serves different bytes than were locked: investigate before re-locking"
-        case .environmentMismatch: return "the mirror no longer serves a pinned version; run `ownerboot lock` to move to what it serves and review the diff"
+        case .environmentMismatch: return "read the mmdebstrap log it names; the .debs come from the store (`ownerboot store verify` checks them), so a wrong package set means the lock itself is inconsistent: run `ownerboot lock` and review the diff"
         case .fetchFailed: return "check the network and that `bash scripts/setup.sh` added the deb-src entry"
         case .packageUnpinned: return "run `ownerboot lock` to pin every .deb by hash, and commit the lock file"
         case .packageUnavailable: return "on a machine with the network run `ownerboot fetch` (or import a bundle that holds it); if the mirror dropped the version, `ownerboot lock` moves to what it serves"
