@@ -37,8 +37,13 @@ t() { local s=$(date +%s.%N); "$@"; elapsed=$(python3 -c "print(round($(date +%s
 
 # 1. fetch, then a cold build with no network.
 a=$work/home-a; mkdir -p "$work/cwd-a"
-t env OWNERBOOT_HOME=$a "$ob" fetch board=$board; fetch_s=$elapsed
-OWNERBOOT_HOME=$a t in_dir "$work/cwd-a" offline "$ob" build board=$board --json > "$work/a.json"; build_a_s=$elapsed
+if [ "${OWNERBOOT_E2E_OFFLINE_REUSE:-0}" = 1 ] && [ -s "$work/a.json" ]; then
+  # Reuse step 1 of an earlier run in the same OWNERBOOT_E2E_OFFLINE_DIR (to rerun step 2).
+  fetch_s=reused; build_a_s=reused; rm -f "$work"/*.bundle
+else
+  t env OWNERBOOT_HOME=$a "$ob" fetch board=$board; fetch_s=$elapsed
+  OWNERBOOT_HOME=$a t in_dir "$work/cwd-a" offline "$ob" build board=$board --json > "$work/a.json"; build_a_s=$elapsed
+fi
 set_a=$(json "$work/a.json" 'd["setHash"]'); gen_a=$(json "$work/a.json" 'd["generation"]')
 rom_a=$(rom_sha "$(json "$work/a.json" 'd["outputs"]["rom"]')")
 echo "e2e-offline: offline build: generation $gen_a, set $set_a, ROM sha256 $rom_a ($build_a_s s)"
@@ -100,7 +105,7 @@ def members():
         off += 512 + (size + 511) // 512 * 512
 ms = list(members())
 # The biggest source file: one byte flipped in its middle.
-path, off, size = max((m for m in ms if "/source-" in m[0]), key=lambda m: m[2])
+path, off, size = max((m for m in ms if m[0].startswith("store/") and "-source-" in m[0]), key=lambda m: m[2])
 t = bytearray(data); t[off + 512 + size // 2] ^= 1
 open(f"{work}/tampered.bundle", "wb").write(t); open(f"{work}/tampered.path", "w").write(path)
 # A .deb left out.
