@@ -16,6 +16,7 @@ allowed = {
     "Flashing": {"Boards", "Store", "Derivations"},
     "Emulation": set(),
     "Disks": set(),
+    "Bundles": {"Build", "Inputs", "Store", "Boards", "Derivations"},
     "Scenarios": {"Emulation", "Disks", "Build", "Store", "Boards", "Derivations", "Inputs"},
     "Signing": set(),
     "Provenance": {"Signing", "Build", "Inputs", "Store", "Boards", "Derivations"},

@@ -8,6 +8,8 @@ public enum BuildError: UserFacingError, Equatable {
     case notReproducible(derivation: String, first: String, second: String, files: [String])
     case missingInput(derivation: String, input: String)
     case cycle(path: [String])
+    /// `build --expect SETHASH`: the board plans to another set than the one expected.
+    case unexpectedSet(board: String, expected: String, planned: String)
 
     public var message: String {
         switch self {
@@ -21,6 +23,8 @@ public enum BuildError: UserFacingError, Equatable {
             return "\(derivation) needs \(input), which is neither a source, a component nor a file of the board"
         case .cycle(let path):
             return "the components depend on each other in a cycle: \(path.joined(separator: " → "))"
+        case .unexpectedSet(let board, let expected, let planned):
+            return "\(board) plans to set \(planned), not the expected \(expected): these inputs do not rebuild that generation"
         }
     }
 
@@ -31,6 +35,7 @@ public enum BuildError: UserFacingError, Equatable {
         case .notReproducible: return "the builder embeds something that varies (time, path, order): diffoscope the two outputs"
         case .missingInput: return "fix the component's inputs in board.toml"
         case .cycle: return "remove one of the dependencies in board.toml"
+        case .unexpectedSet: return "build the generation's own snapshot (`--generation N` after `ownerboot import`), or compare `ownerboot plan` with the recorded generation to see which input differs"
         }
     }
 }

@@ -132,16 +132,23 @@ public struct Builder: Sendable {
     func produce(_ step: BuildPlan.Step, plan: BuildPlan, into output: URL, log: URL) throws {
         switch step.derivation.kind {
         case .buildEnvironment:
+            // From the store's .debs only: missing ones are fetched (and checked) first, so
+            // after `ownerboot fetch` this needs no network at all.
+            let env = plan.lock.buildenv!
+            try PackageFetcher(store: store).fetch(env.packages)
+            let repository = store.root.appendingPathComponent(".tmp/repo-\(step.derivation.storeName)-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: repository) }
             try FileManager.default.removeItem(at: output)
-            try BuildEnvironmentBuilder().build(plan.lock.buildenv!, into: output, log: log)
+            try BuildEnvironmentBuilder().build(env, from: try LocalRepository.make(for: env, store: store, at: repository), into: output, log: log)
         case .source:
             let spec = step.source!
             try SourceFetcher().fetch(spec, locked: plan.lock.sources[spec.name]!, into: output)
         case .component:
             try runSandbox(step, plan: plan, output: output, log: log)
-        case .boardSnapshot:
-            // Snapshots are copied by `BoardSnapshot.take`, never planned as build steps.
-            preconditionFailure("a board snapshot is not a build step")
+        case .boardSnapshot, .package, .attestation:
+            // Snapshots are copied by `BoardSnapshot.take`, .debs fetched for the build
+            // environment, attestations imported: none is planned as a build step.
+            preconditionFailure("a \(step.derivation.kind.rawValue) entry is not a build step")
         }
     }
 

@@ -12,6 +12,11 @@ public struct Derivation: Sendable, Codable, Equatable {
         case component
         /// A copy of the board folder a generation was built from (to rebuild it later).
         case boardSnapshot = "board"
+        /// One pinned Debian binary package (.deb) of the build environment, named by the
+        /// SHA-256 the lock pins; checked against it before it enters the store.
+        case package = "deb"
+        /// Files that came with an imported generation (its SBOM, provenance), kept beside it.
+        case attestation
     }
 
     /// One named input and the hash that pins it.

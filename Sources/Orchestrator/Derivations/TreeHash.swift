@@ -36,8 +36,13 @@ public enum TreeHash {
     }
 
     public static func hash(of root: URL) throws -> String {
-        let text = try entries(of: root).map { "\($0.summary) \($0.path)" }.joined(separator: "\n")
-        return SHA256Digest.hex(Array(text.utf8))
+        hash(entries: try entries(of: root))
+    }
+
+    /// The tree hash of entries already listed (so a caller that needs each file's hash too
+    /// reads every file once).
+    public static func hash(entries: [Entry]) -> String {
+        SHA256Digest.hex(Array(entries.map { "\($0.summary) \($0.path)" }.joined(separator: "\n").utf8))
     }
 
     /// Paths whose content or metadata differ between two trees.

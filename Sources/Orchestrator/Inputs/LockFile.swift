@@ -11,6 +11,21 @@ public struct LockFile: Codable, Sendable, Equatable {
         public var version: String
         public var architecture: String
         public var sha256: String?
+
+        /// `name=version` (what apt-get and error messages use).
+        public var pin: String { "\(name)=\(version)" }
+
+        /// The file name apt gives the .deb (an epoch's `:` written `%3a`).
+        public var debFileName: String {
+            "\(name)_\(version.replacingOccurrences(of: ":", with: "%3a"))_\(architecture).deb"
+        }
+
+        /// The package's store entry: one .deb, fixed by the SHA-256 the lock pins (nil when
+        /// the lock predates .deb hashes).
+        public var derivation: Derivation? {
+            guard let sha256 else { return nil }
+            return Derivation(name: "deb-" + String(debFileName.dropLast(4)), kind: .package, fixedOutput: sha256)
+        }
     }
 
     public struct BuildEnvironment: Codable, Sendable, Equatable {
@@ -79,6 +94,22 @@ public struct LockFile: Codable, Sendable, Equatable {
         guard let source = sources[name] else { return nil }
         let text = ([source.kind.rawValue, source.package, source.version] + source.files.map { "\($0.name) \($0.sha256)" }).joined(separator: "\n")
         return SHA256Digest.hex(Array(text.utf8))
+    }
+
+    /// A source's store entry (nil when the lock does not pin it).
+    public func sourceDerivation(_ name: String) -> Derivation? {
+        sourceHash(name).map { Derivation(name: "source-\(name)", kind: .source, fixedOutput: $0) }
+    }
+
+    /// Reads a lock file as it is, without comparing it to a board (a snapshot's or a
+    /// bundle's lock, which is checked by the hashes it leads to instead).
+    public static func read(_ url: URL) throws -> LockFile {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw LockError.unreadable(path: url.path, reason: "no such file")
+        }
+        do { return try JSONDecoder().decode(LockFile.self, from: data) } catch {
+            throw LockError.unreadable(path: url.path, reason: "\(error)")
+        }
     }
 
     /// The hash that fixes the build environment: suite, mirror, variant, pinned packages.

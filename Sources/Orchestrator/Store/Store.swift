@@ -194,6 +194,42 @@ public final class Store: Sendable {
         }
     }
 
+    /// Why a generation record from elsewhere (an imported bundle) cannot be recorded as it is,
+    /// or nil when it can (it is new, or already recorded identically).
+    public func importConflict(_ generation: Generation) throws -> StoreError? {
+        try pool.read { db in
+            if let set = try String.fetchOne(db, sql: "SELECT setHash FROM generation WHERE board = ? AND number = ?", arguments: [generation.board, generation.number]),
+               set != generation.setHash {
+                return .generationConflict(board: generation.board, number: generation.number, recorded: set, importing: generation.setHash)
+            }
+            if let number = try Int.fetchOne(db, sql: "SELECT number FROM generation WHERE board = ? AND setHash = ?", arguments: [generation.board, generation.setHash]),
+               number != generation.number {
+                return .generationNumbered(board: generation.board, setHash: generation.setHash, recorded: number, importing: generation.number)
+            }
+            return nil
+        }
+    }
+
+    /// Records a generation under the number it was given elsewhere, so a rebuild embeds the
+    /// same number in its ROM (and so hashes the same). Refuses a number or set hash this store
+    /// already uses differently; an identical record is left as it is.
+    public func recordImportedGeneration(_ generation: Generation) throws {
+        if let conflict = try importConflict(generation) { throw conflict }
+        try pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT number FROM generation WHERE board = ? AND number = ?", arguments: [generation.board, generation.number]) != nil {
+                try db.execute(sql: "UPDATE generation SET boardSnapshot = ? WHERE board = ? AND number = ? AND boardSnapshot IS NULL",
+                               arguments: [generation.boardSnapshot, generation.board, generation.number])
+                return
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try db.execute(
+                sql: "INSERT INTO generation (board, number, setHash, components, derivations, createdAt, boardSnapshot) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [generation.board, generation.number, generation.setHash, String(decoding: try encoder.encode(generation.components), as: UTF8.self),
+                            String(decoding: try encoder.encode(generation.derivations.sorted()), as: UTF8.self), generation.createdAt, generation.boardSnapshot])
+        }
+    }
+
     // MARK: Verify and collect
 
     public struct Corruption: Codable, Sendable, Equatable {
@@ -215,9 +251,10 @@ public final class Store: Sendable {
         }
     }
 
-    /// Removes every output no recorded generation refers to, and temporary debris.
-    public func collectGarbage() throws -> (removed: [String], freedBytes: Int64) {
-        let live = Set(try allGenerations().flatMap(\.derivations))
+    /// Removes every output no recorded generation refers to (and none of `keeping` names:
+    /// what the generations' locks pin, see `GenerationInputs`), and temporary debris.
+    public func collectGarbage(keeping extra: Set<String> = []) throws -> (removed: [String], freedBytes: Int64) {
+        let live = Set(try allGenerations().flatMap(\.derivations)).union(extra)
         var removed: [String] = []
         var freed: Int64 = 0
         for output in try outputs() where !live.contains(output.hash) {

@@ -11,6 +11,7 @@ struct BuildCommand: ParsableCommand {
     @Flag(help: "Build every component twice and require bit-identical outputs.") var check = false
     @Option(help: "Derivations built at once.") var jobs = 2
     @Option(help: "Rebuild generation N from its recorded board snapshot instead of the checkout.") var generation: Int?
+    @Option(help: "The set hash the build must have (an imported generation's): any other set fails before building.") var expect: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -24,6 +25,9 @@ struct BuildCommand: ParsableCommand {
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
         if let recorded, plan.setHash != recorded.setHash {
             throw SnapshotError.setChanged(board: board.name, number: recorded.number, recorded: recorded.setHash, planned: plan.setHash)
+        }
+        if let expect, plan.setHash != expect.lowercased() {
+            throw BuildError.unexpectedSet(board: board.name, expected: expect, planned: plan.setHash)
         }
         // Progress goes to standard error (live on a terminal, NDJSON with --json); standard
         // output keeps the result.

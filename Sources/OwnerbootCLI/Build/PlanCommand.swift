@@ -42,5 +42,9 @@ struct PlanCommand: ParsableCommand {
         for row in rows {
             print("  \(row.inStore ? "cached" : "build ")  \(row.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(row.hash.prefix(16))  \(row.inputs.keys.sorted().joined(separator: ", "))")
         }
+        if let packages = plan.lock.buildenv?.packages, !store.contains(plan.steps[0].derivation) {
+            let missing = packages.filter { $0.derivation.map { !store.contains($0) } ?? true }
+            print("  the build environment installs \(packages.count) pinned .debs, \(missing.count) not in the store\(missing.isEmpty ? "" : " (`ownerboot fetch board=\(board.name)` gets them)")")
+        }
     }
 }

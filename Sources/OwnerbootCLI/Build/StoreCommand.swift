@@ -22,14 +22,14 @@ struct StoreCommand: ParsableCommand {
     }
 
     struct GC: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "gc", abstract: "Remove outputs no generation refers to.")
+        static let configuration = CommandConfiguration(commandName: "gc", abstract: "Remove outputs no generation needs (its derivations, snapshot, sources and .debs stay).")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             global.bootstrapLogging()
-            let (removed, freed) = try Store().collectGarbage()
+            let (removed, freed) = try GenerationInputs.collectGarbage(try Store())
             for name in removed { print("removed \(name)") }
-            print("freed \(freed / (1 << 20)) MiB")
+            print(String(format: "freed %.1f MiB (%d entries); every recorded generation keeps what it needs to be rebuilt", Double(freed) / 1_048_576, removed.count))
         }
     }
 }
