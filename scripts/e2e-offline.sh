@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Tier 2, the input half of issue 14, on the real emulated board (qemu-x86):
-#  1. `fetch` into a fresh home (online), then `build` under `unshare -n` (a network namespace
-#     with only loopback up): the build environment is assembled from the stored .debs, every
-#     component built cold. Its set hash and ROM are compared with a reference home's when one
-#     holds the same generation (OWNERBOOT_E2E_REFERENCE_HOME, default the user's own home).
-#  2. `export` → a tampered copy, a copy with a file missing, and an unsigned import without
-#     --allow-unsigned are refused with the empty home unchanged → `import` into an empty
-#     home under `unshare -n` → `build --expect` with a wrong set hash fails before building →
-#     `build --generation N --expect SETHASH` under `unshare -n` gives the identical ROM.
-# Needs root (unshare -n). Two cold builds of qemu-x86: ~15-25 min on 2 shared cores.
+#  1. `fetch`, then `build` under `unshare -n` (a network namespace with only loopback up).
+#     By default this runs on the reference home that scripts/e2e.sh built
+#     (OWNERBOOT_E2E_REFERENCE_HOME, default the user's own home): fetch finds everything there
+#     and the build is all cache hits, which proves nothing is missing. With
+#     OWNERBOOT_E2E_OFFLINE_FULL=1 it runs on a fresh home instead: fetch online, then every
+#     component built cold with no network, compared output by output with the reference.
+#  2. `export`, signed with a throwaway owner key → refused with the importing home unchanged:
+#     a tampered copy, a copy with a file missing, a changed manifest (bad signature), an
+#     unsigned bundle, a bundle signed by a key the home does not trust → `import` into an
+#     empty home that trusts the key, under `unshare -n` → `build --expect` with a wrong set
+#     hash fails before building → `build --generation N --expect SETHASH` under `unshare -n`,
+#     every component built cold, gives the identical ROM.
+# Needs root (unshare -n). One cold build of qemu-x86 by default (two with FULL=1).
 # Prints the timings, the bundle size and the hashes; exits non-zero on any difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +41,7 @@ t() { local s=$(date +%s.%N); "$@"; elapsed=$(python3 -c "print(round($(date +%s
 
 # 1. fetch, then a cold build with no network.
 a=$work/home-a; mkdir -p "$work/cwd-a"
+[ "${OWNERBOOT_E2E_OFFLINE_FULL:-0}" = 1 ] || a=$reference
 if [ "${OWNERBOOT_E2E_OFFLINE_REUSE:-0}" = 1 ] && [ -s "$work/a.json" ]; then
   # Reuse step 1 of an earlier run in the same OWNERBOOT_E2E_OFFLINE_DIR (to rerun step 2).
   fetch_s=reused; build_a_s=reused; rm -f "$work"/*.bundle
@@ -88,7 +93,11 @@ fi
 
 # 2. export, refusals, import into an empty home with no network, rebuild with --expect.
 bundle=$work/$board.bundle
-t env OWNERBOOT_HOME=$a "$ob" export board=$board -o "$bundle"; export_s=$elapsed
+keys=$work/keys; mkdir -p "$keys"
+OWNERBOOT_HOME=$keys "$ob" key generate >/dev/null
+key=$keys/keys/owner.key
+t env OWNERBOOT_HOME=$a "$ob" export board=$board -o "$bundle" --key "$key"; export_s=$elapsed
+OWNERBOOT_HOME=$a "$ob" export board=$board -o "$work/unsigned.bundle" --unsigned >/dev/null
 bundle_bytes=$(stat -c %s "$bundle")
 
 python3 - "$bundle" "$work" <<'PY'
@@ -112,9 +121,18 @@ open(f"{work}/tampered.bundle", "wb").write(t); open(f"{work}/tampered.path", "w
 path, off, size = next(m for m in ms if m[0].endswith(".deb") and "/" in m[0])
 open(f"{work}/missing.bundle", "wb").write(data[:off] + data[off + 512 + (size + 511) // 512 * 512:])
 open(f"{work}/missing.path", "w").write(path)
+# The manifest changed after signing: one byte of its first file's hash.
+path, off, size = next(m for m in ms if m[0] == "manifest.json")
+m = bytearray(data); body = m[off + 512:off + 512 + size]
+import re
+i = re.search(rb'"sha256"\s*:\s*"[0-9a-f]', body).end() - 1
+m[off + 512 + i] = ord("0") if m[off + 512 + i] != ord("0") else ord("1")
+open(f"{work}/resigned.bundle", "wb").write(m)
 PY
 c=$work/home-c
+u=$work/home-untrusting; mkdir -p "$u"; OWNERBOOT_HOME=$u "$ob" generations board=$board --json >/dev/null
 mkdir -p "$c"; OWNERBOOT_HOME=$c "$ob" generations board=$board --json >/dev/null
+OWNERBOOT_HOME=$c "$ob" key trust "$keys/keys/owner.pub" >/dev/null
 before=$(state "$c")
 refuse() {  # refuse NAME EXPECTED-TEXT ARGS...: the import must fail, say EXPECTED-TEXT and change nothing
   local name=$1 expected=$2; shift 2
@@ -125,10 +143,15 @@ refuse() {  # refuse NAME EXPECTED-TEXT ARGS...: the import must fail, say EXPEC
 }
 refuse tampered "$(cat "$work/tampered.path")" "$work/tampered.bundle" --allow-unsigned
 refuse missing "$(cat "$work/missing.path")" "$work/missing.bundle" --allow-unsigned
-refuse unsigned "not signed" "$bundle"
+refuse changed-manifest "does not verify" "$work/resigned.bundle" --allow-unsigned
+refuse unsigned "not signed" "$work/unsigned.bundle"
+if OWNERBOOT_HOME=$u offline "$ob" import "$bundle" > "$work/untrusted.out" 2>&1; then echo "e2e-offline: a home that trusts no key imported the bundle" >&2; exit 1; fi
+grep -q "not trusted" "$work/untrusted.out" || { cat "$work/untrusted.out" >&2; exit 1; }
+echo "e2e-offline: untrusted bundle refused: $(head -n1 "$work/untrusted.out")"
 
-b=$work/home-b; mkdir -p "$work/cwd-b"
-OWNERBOOT_HOME=$b t offline "$ob" import "$bundle" --allow-unsigned; import_s=$elapsed
+b=$work/home-b; mkdir -p "$work/cwd-b" "$b"
+OWNERBOOT_HOME=$b "$ob" key trust "$keys/keys/owner.pub" >/dev/null
+OWNERBOOT_HOME=$b t offline "$ob" import "$bundle"; import_s=$elapsed
 if OWNERBOOT_HOME=$b offline "$ob" build board=$board --generation "$gen_a" --expect "$(printf '%064d' 0)" > "$work/wrong.out" 2>&1; then
   echo "e2e-offline: build --expect with a wrong set hash succeeded" >&2; exit 1
 fi

@@ -24,6 +24,11 @@ start=$(date +%s)
 echo "e2e: every qemu-x86 scenario (with the previous release test builds when needed) took $(( $(date +%s) - start )) s"
 # Its SBOM and signed provenance, checked by pyspdxtools, sbomcheck and in-toto (~15 s).
 bash scripts/check-supply-chain.sh qemu-x86
+# Every input in the store: fetch, an offline build, a signed bundle exported, refused when
+# tampered, imported into an empty home with no network and rebuilt to the identical ROM.
+start=$(date +%s)
+bash scripts/e2e-offline.sh
+echo "e2e: offline inputs and the air-gapped round trip took $(( $(date +%s) - start )) s"
 
 for board in hp-abm x230; do
   start=$(date +%s)

@@ -19,7 +19,10 @@ struct FetchCommand: ParsableCommand {
         let store = try Store()
         if let generation { (board, _) = try BoardSnapshot.board(generation: generation, of: board.name, store: store) }
         let lock = try LockFile.load(for: board)
-        let summary = try InputFetcher(store: store).fetch(lock, progress: ProgressLines.sink(quiet: json))
+        let progress = ProgressRenderer.standard(json: json)
+        defer { progress.finish() }
+        let summary = try InputFetcher(store: store).fetch(lock, progress: progress.sink)
+        progress.finish()
         if json { return try JSONOutput.print(summary) }
         print("fetched \(summary.packages.fetched) .debs and \(summary.sourcesFetched.count) sources (\(ByteCount.mebibytes(summary.fetchedBytes)))")
         print("\(board.name): \(summary.packages.fetched + summary.packages.present) .debs and \(summary.sourcesFetched.count + summary.sourcesPresent.count) sources in the store, \(ByteCount.mebibytes(summary.totalBytes)) in all; a build needs no network now")

@@ -15,26 +15,36 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let importer = BundleImporter(store: try Store(), verifier: Self.verifier(allowUnsigned: allowUnsigned, quiet: json))
-        let summary = try importer.importBundle(at: URL(fileURLWithPath: bundle), progress: ProgressLines.sink(quiet: json))
+        let home = OwnerbootHome.url()
+        let trusted = try TrustedKeys.load(home: home)
+        let importer = BundleImporter(store: try Store(), verifier: Self.verifier(trusted: trusted, allowUnsigned: allowUnsigned, quiet: json))
+        let progress = ProgressRenderer.standard(json: json)
+        defer { progress.finish() }
+        let summary = try importer.importBundle(at: URL(fileURLWithPath: bundle), progress: progress.sink)
+        progress.finish()
         if json { return try JSONOutput.print(summary) }
         print(String(format: "imported %@ generation %d (set %@): %d entries installed, %d already present, %@, %.1f s", summary.board, summary.generation,
                      String(summary.setHash.prefix(16)), summary.installed.count, summary.alreadyPresent.count, ByteCount.mebibytes(summary.bytes), summary.seconds))
         print("rebuild: ownerboot build board=\(summary.board) --generation \(summary.generation) --expect \(summary.setHash)")
     }
 
-    /// Until the owner's key is wired in, no signature can be checked here: a bundle is
-    /// refused unless `--allow-unsigned` says to take it without one.
-    static func verifier(allowUnsigned: Bool, quiet: Bool) -> BundleImporter.Verifier {
-        { _, signature in
-            guard allowUnsigned else { throw SignaturePolicy(signed: signature != nil) }
-            if !quiet { FileHandle.standardError.write(Data("warning: the bundle's signature was not checked (--allow-unsigned)\n".utf8)) }
+    /// The manifest's signature must come from a trusted key (`trusted-keys/*.pub` or the
+    /// owner's own). `--allow-unsigned` lets through a bundle with no signature or one from a
+    /// key not trusted here, never a signature that does not match: that means changed bytes.
+    static func verifier(trusted: TrustedKeys, allowUnsigned: Bool, quiet: Bool) -> BundleImporter.Verifier {
+        { manifest, signature in
+            do throws(SignatureError) {
+                let key = try trusted.verify(message: manifest, signature: signature)
+                if !quiet { FileHandle.standardError.write(Data("the bundle manifest is signed by trusted key \(key.keyIDHex)\n".utf8)) }
+            } catch {
+                switch error {
+                case .unsigned, .unknownKey:
+                    guard allowUnsigned else { throw error }
+                    if !quiet { FileHandle.standardError.write(Data("warning: \(error.message); importing anyway (--allow-unsigned)\n".utf8)) }
+                default:
+                    throw error
+                }
+            }
         }
-    }
-
-    struct SignaturePolicy: UserFacingError {
-        var signed: Bool
-        var message: String { signed ? "this ownerboot cannot check the bundle's signature yet" : "the bundle is not signed" }
-        var fix: String? { "add --allow-unsigned to import it without a checked signature, if you got it from its owner by a path you trust" }
     }
 }
