@@ -139,7 +139,7 @@ refuse() {  # refuse NAME EXPECTED-TEXT ARGS...: the import must fail, say EXPEC
   if OWNERBOOT_HOME=$c offline "$ob" import "$@" > "$work/$name.out" 2>&1; then echo "e2e-offline: the $name bundle was imported" >&2; exit 1; fi
   grep -qF -- "$expected" "$work/$name.out" || { echo "e2e-offline: the $name refusal does not name $expected:" >&2; cat "$work/$name.out" >&2; exit 1; }
   [ "$(state "$c")" = "$before" ] || { echo "e2e-offline: the refused $name import changed the store" >&2; exit 1; }
-  echo "e2e-offline: $name bundle refused, store unchanged: $(grep -m1 -v '^warning' "$work/$name.out")"
+  echo "e2e-offline: $name bundle refused, store unchanged: $(grep -m1 '^Error' "$work/$name.out")"
 }
 refuse tampered "$(cat "$work/tampered.path")" "$work/tampered.bundle" --allow-unsigned
 refuse missing "$(cat "$work/missing.path")" "$work/missing.bundle" --allow-unsigned
