@@ -70,7 +70,11 @@ public struct BuildPlan: Sendable {
         for name in order.filter({ $0 != romComponent }) + order.filter({ $0 == romComponent }) {
             let component = components[name]!
             if name == romComponent {
-                setHash = try Self.setHash(componentHashes)
+                // The ROM carries the set hash, so its derivation cannot be part of the set; its
+                // recipe is: a changed ROM builder or kernel command line is a new set.
+                var members = componentHashes
+                members[romComponent] = try Self.recipeHash(component, board: board)
+                setHash = try Self.setHash(members)
                 (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
                 if let numberOverride { (generation, isNew) = (numberOverride, false) }
                 manifest = OwnerbootManifest(board: board.name, generation: generation, setHash: setHash, components: componentHashes)
@@ -120,6 +124,15 @@ public struct BuildPlan: Sendable {
     }
 
     /// SHA-256 of `[["name","hash"],…]` sorted by name (docs/derivation-hash.md).
+    /// A component's own recipe: its builder's hash, its environment, its inputs' names and its
+    /// packing, without anything the set decides (that is what the ROM's recipe must be).
+    static func recipeHash(_ component: ComponentSpec, board: Board) throws -> String {
+        let builder = try SHA256Digest.hex(fileAt: board.directory.appendingPathComponent(component.builder))
+        let env = component.env.keys.sorted().map { [$0, component.env[$0]!] }
+        let recipe: [Any] = [builder, env, component.inputs, component.pack?.canonical ?? ""]
+        return SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: recipe, options: [.sortedKeys, .withoutEscapingSlashes])))
+    }
+
     static func setHash(_ components: [String: String]) throws -> String {
         let pairs = components.keys.sorted().map { [$0, components[$0]!] }
         return SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: pairs, options: [.sortedKeys, .withoutEscapingSlashes])))
