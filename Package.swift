@@ -73,12 +73,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "ownerboot", dependencies: ["OwnerbootCLI"]),
+        // The Swift runtime and Foundation are linked in on Linux: loading and relocating their
+        // shared libraries (ICU above all) was most of a quick command's start-up, which
+        // `inspect` of a whole chip dump is meant to be. main.swift is compiled against the
+        // static runtime too, so it records the libraries static Foundation needs.
+        .executableTarget(name: "ownerboot", dependencies: ["OwnerbootCLI"],
+                          swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
 
         .testTarget(name: "BootTests", dependencies: ["Boot", "Support"]),
         .testTarget(name: "FlashTests", dependencies: ["Flash", "Boot", "Support"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Boot", "Flash", "Support"]),
-        .testTarget(name: "CLITests", dependencies: ["OwnerbootCLI", "Orchestrator"]),
+        .testTarget(name: "CLITests", dependencies: ["OwnerbootCLI", "Orchestrator", "Boot", "Support"]),
     ],
     swiftLanguageModes: [.v6]
 )

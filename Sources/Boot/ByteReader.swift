@@ -4,60 +4,77 @@
 /// naming the absolute offset, so a format parser built on it can never trap on bad input.
 struct ByteReader {
     let bytes: [UInt8]
-    /// Added to every offset in an error message: the position of `bytes` in the whole image.
+    /// Added to every offset in an error message: the position of offset 0 in the whole image.
     let base: Int
+    /// Offset 0 is `bytes[start]`; reads stay below `end`. A window lets a part of an image
+    /// (a CBFS file's data, say) be read in place instead of copied out.
+    let start: Int
+    let end: Int
 
     init(_ bytes: [UInt8], base: Int = 0) {
         self.bytes = bytes
         self.base = base
+        start = 0
+        end = bytes.count
     }
 
-    var count: Int { bytes.count }
+    /// `window` of `bytes` read as if it were its own buffer; errors name offsets in the image
+    /// (`window.lowerBound` plus the offset inside the window).
+    init(_ bytes: [UInt8], window: Range<Int>) {
+        precondition(window.lowerBound >= 0 && window.upperBound <= bytes.count, "window outside the buffer")
+        self.bytes = bytes
+        base = window.lowerBound
+        start = window.lowerBound
+        end = window.upperBound
+    }
+
+    var count: Int { end - start }
 
     /// Throws unless `count` bytes starting at `offset` lie inside the buffer.
     func require(_ what: String, at offset: Int, count: Int) throws {
         guard offset >= 0, count >= 0 else {
-            throw BootError.outOfBounds(what: what, offset: base &+ offset, length: count, limit: base &+ bytes.count)
+            throw BootError.outOfBounds(what: what, offset: base &+ offset, length: count, limit: base &+ self.count)
         }
-        let (end, overflow) = offset.addingReportingOverflow(count)
-        guard !overflow, end <= bytes.count else {
-            throw BootError.truncated(what: what, offset: base &+ offset, needed: count, available: max(0, bytes.count - offset))
+        let (last, overflow) = offset.addingReportingOverflow(count)
+        guard !overflow, last <= self.count else {
+            throw BootError.truncated(what: what, offset: base &+ offset, needed: count, available: max(0, self.count - offset))
         }
     }
 
     func u8(_ what: String, at offset: Int) throws -> UInt8 {
         try require(what, at: offset, count: 1)
-        return bytes[offset]
+        return bytes[start + offset]
     }
 
     func u16le(_ what: String, at offset: Int) throws -> UInt16 {
         try require(what, at: offset, count: 2)
-        return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+        return UInt16(bytes[start + offset]) | UInt16(bytes[start + offset + 1]) << 8
     }
 
     func u32le(_ what: String, at offset: Int) throws -> UInt32 {
         try require(what, at: offset, count: 4)
-        return Self.u32le(bytes, offset)
+        return Self.u32le(bytes, start + offset)
     }
 
     func u64le(_ what: String, at offset: Int) throws -> UInt64 {
         try require(what, at: offset, count: 8)
-        return UInt64(Self.u32le(bytes, offset)) | UInt64(Self.u32le(bytes, offset + 4)) << 32
+        return UInt64(Self.u32le(bytes, start + offset)) | UInt64(Self.u32le(bytes, start + offset + 4)) << 32
     }
 
     func u32be(_ what: String, at offset: Int) throws -> UInt32 {
         try require(what, at: offset, count: 4)
-        return Self.u32be(bytes, offset)
+        return Self.u32be(bytes, start + offset)
     }
 
     func u64be(_ what: String, at offset: Int) throws -> UInt64 {
         try require(what, at: offset, count: 8)
-        return UInt64(Self.u32be(bytes, offset)) << 32 | UInt64(Self.u32be(bytes, offset + 4))
+        return UInt64(Self.u32be(bytes, start + offset)) << 32 | UInt64(Self.u32be(bytes, start + offset + 4))
     }
 
+    /// The bytes themselves (not copied); indices are those of the underlying buffer.
     func slice(_ what: String, at offset: Int, count: Int) throws -> ArraySlice<UInt8> {
         try require(what, at: offset, count: count)
-        return bytes[offset..<(offset + count)]
+        return bytes[(start + offset)..<(start + offset + count)]
     }
 
     /// A NUL-terminated string inside a fixed-size field (the rest of the field is ignored).

@@ -14,6 +14,11 @@ public struct BzImageHeader: Codable, Sendable, Equatable {
     public var relocatable: Bool?
     public var cmdlineSize: UInt32?
 
+    /// How many leading bytes `init(parsing:)` can look at: the header fields end at 0x23c and
+    /// kernel_version must point inside the setup sectors (at most 255 + 1 of 512 bytes), plus
+    /// the 512 bytes of the string. Parsing a prefix this long gives the same result.
+    public static let headerReach = 256 * 512 + 512
+
     /// "2.15" for 0x020f.
     public var protocolString: String { "\(protocolVersion >> 8).\(protocolVersion & 0xff)" }
 
@@ -46,23 +51,36 @@ public struct BzImageHeader: Codable, Sendable, Equatable {
     /// The kernel release in a payload whose real-mode setup code is gone (cbfstool keeps only
     /// the protected-mode part): the first NUL-delimited string shaped like
     /// `6.1.0-56-cloud-amd64 (builder@host) ... #1 SMP ...`, or nil.
+    ///
+    /// Linear in `bytes` whatever they hold: the printable run around each `) #` candidate is
+    /// found from where the previous candidate's search stopped, never rescanned, so a run of
+    /// millions of `) #` costs no more than one long string.
     public static func findVersionString(in bytes: [UInt8]) -> String? {
         bytes.withUnsafeBufferPointer { buf -> String? in
             guard let base = buf.baseAddress, buf.count > 4 else { return nil }
+            func printable(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7f }
+            var runStart = 0  // start of the printable run that reaches `classified`
+            var classified = 0  // bytes before this index have been looked at backwards
+            var runEnd = 0  // first non-printable byte at or after the last forward scan
             var i = 0
             while i < buf.count - 2 {
                 guard let hit = memchrIndex(base, from: i, count: buf.count, byte: UInt8(ascii: ")")) else { return nil }
                 i = hit + 1
                 guard hit + 2 < buf.count, buf[hit + 1] == 0x20, buf[hit + 2] == UInt8(ascii: "#") else { continue }
-                var start = hit
-                while start > 0, buf[start - 1] >= 0x20, buf[start - 1] < 0x7f, hit - start < 400 { start -= 1 }
-                var end = hit
-                while end < buf.count, buf[end] >= 0x20, buf[end] < 0x7f { end += 1 }
-                var s = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
-                if s.hasPrefix("Linux version ") { s.removeFirst(14) }
-                let u = Array(s.utf8)
-                guard u.count > 3, (0x30...0x39).contains(u[0]), u[1] == UInt8(ascii: ".") || (0x30...0x39).contains(u[1]) else { continue }
-                return s
+                var j = hit
+                while j > classified, printable(buf[j - 1]) { j -= 1 }
+                if j > classified || (j > 0 && !printable(buf[j - 1])) { runStart = j }
+                classified = hit
+                let start = max(runStart, hit - 400)
+                if runEnd <= hit {
+                    runEnd = hit
+                    while runEnd < buf.count, printable(buf[runEnd]) { runEnd += 1 }
+                }
+                var text = UnsafeBufferPointer(rebasing: buf[start..<runEnd])
+                let prefix = "Linux version ".utf8
+                if text.starts(with: prefix) { text = UnsafeBufferPointer(rebasing: text[(text.startIndex + prefix.count)...]) }
+                guard text.count > 3, (0x30...0x39).contains(text[0]), text[1] == UInt8(ascii: ".") || (0x30...0x39).contains(text[1]) else { continue }
+                return String(decoding: text, as: UTF8.self)
             }
             return nil
         }

@@ -74,6 +74,7 @@ public struct CBFS: Sendable {
         var file = CBFSFile(name: name, offset: o, type: type, metadataSize: dataOffset, dataSize: len, compression: .none)
 
         if attributesOffset != 0 {
+            var dataSHA256: String?
             var a = abs + attributesOffset
             let end = abs + dataOffset
             while a + 8 <= end {
@@ -95,15 +96,22 @@ public struct CBFS: Sendable {
                 case 0x6873_6148:  // "Hash"
                     guard alen >= 12 else { throw BootError.malformed(what: "CBFS hash attribute", offset: a, reason: "too short") }
                     let algo = try r.u32be("CBFS hash algorithm", at: a + 8)
-                    let size = min(CBFSFileHash.digestSize(algo) ?? (alen - 12), alen - 12)
-                    let digest = try r.slice("CBFS hash", at: a + 12, count: size)
-                    let hex = digest.map { String(format2: $0) }.joined()
+                    // An unknown algorithm's digest is shown up to the longest known (SHA-512),
+                    // not as megabytes of hex from an attribute that claims to be that long.
+                    let size = min(CBFSFileHash.digestSize(algo) ?? CBFSFileHash.longestDigest, alen - 12)
+                    let hex = String(hex: try r.slice("CBFS hash", at: a + 12, count: size))
                     var valid: Bool?
-                    if algo == 2 { valid = SHA256Digest.hex(Array(image[dataStart..<dataEnd])) == hex }
+                    if algo == 2 {
+                        // Hashed once per file however many hash attributes its metadata repeats.
+                        if dataSHA256 == nil { dataSHA256 = SHA256Digest.hex(image[dataStart..<dataEnd]) }
+                        valid = dataSHA256 == hex
+                    }
                     file.hash = CBFSFileHash(algorithm: algo, digest: hex, valid: valid)
                 case 0x4243_5350:  // "BCSP" position
+                    guard alen >= 12 else { throw BootError.malformed(what: "CBFS position attribute", offset: a, reason: "too short") }
                     file.position = try r.u32be("CBFS position", at: a + 8)
                 case 0x4243_4c41:  // "BCLA" alignment
+                    guard alen >= 12 else { throw BootError.malformed(what: "CBFS alignment attribute", offset: a, reason: "too short") }
                     file.alignment = try r.u32be("CBFS alignment", at: a + 8)
                 case 0x5374_6748:  // "StgH" stage header
                     guard alen >= 24 else { throw BootError.malformed(what: "CBFS stage header", offset: a, reason: "too short") }
@@ -153,9 +161,15 @@ public struct CBFS: Sendable {
 }
 
 extension String {
-    /// Two lowercase hex digits.
-    init(format2 byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+    /// Lowercase hex, two digits a byte.
+    init<C: Collection>(hex bytes: C) where C.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xf)])
+        }
+        self = String(decoding: out, as: UTF8.self)
     }
 }

@@ -44,6 +44,9 @@ public struct CBFSFileHash: Codable, Sendable, Equatable {
         }
     }
 
+    /// SHA-512's 64 bytes: the most of an unknown algorithm's digest that is kept.
+    static let longestDigest = 64
+
     static func digestSize(_ algorithm: UInt32) -> Int? {
         switch algorithm {
         case 1: return 20

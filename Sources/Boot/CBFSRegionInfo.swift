@@ -18,21 +18,51 @@ extension CBFS {
     /// whose first bytes are `LARCHIVE` (when a parent and a child both qualify, the child).
     /// Without one: the whole image (cbfstool's "legacy image composed entirely of a single CBFS").
     public static func regions(in image: [UInt8], fmap: FMAP?) -> [CBFSRegionInfo] {
+        scanRegions(in: image, fmap: fmap).regions
+    }
+
+    /// At most this many CBFS regions are read from one image (real layouts have one to four).
+    public static let maximumRegions = 16
+
+    /// `regions`, plus why qualifying areas were left out. A hostile map can name the same
+    /// bytes thousands of times; walking each would be quadratic. So regions never overlap
+    /// (smaller areas are taken first, which is how a child wins over its parent), and no more
+    /// than `maximumRegions` are read. Linear in the number of areas after one sort.
+    static func scanRegions(in image: [UInt8], fmap: FMAP?) -> (regions: [CBFSRegionInfo], skipped: [String]) {
         guard let fmap else {
-            return [legacyRegion(in: image)].compactMap { $0 }
+            return ([legacyRegion(in: image)].compactMap { $0 }, [])
         }
-        var out: [CBFSRegionInfo] = []
-        for area in fmap.areas {
+        // An area that shares its start with a smaller one gives way to it (parent and child).
+        var smallest: [UInt32: UInt32] = [:]
+        for area in fmap.areas { smallest[area.offset] = min(smallest[area.offset] ?? .max, area.size) }
+        var candidates: [(index: Int, range: Range<Int>)] = []
+        for (index, area) in fmap.areas.enumerated() where smallest[area.offset] == area.size {
             guard let range = try? area.range(inImageOf: image.count), range.count >= headerSize,
                   hasFileMagic(image, at: range.lowerBound) else { continue }
-            let smallerSibling = fmap.areas.contains { other in
-                other != area && other.offset == area.offset && other.size < area.size
+            candidates.append((index, range))
+        }
+        candidates.sort { ($0.range.count, $0.index) < ($1.range.count, $1.index) }
+        var taken: [(index: Int, range: Range<Int>)] = []
+        var skipped: [String] = []
+        var unnamed = 0  // skipped regions past the first few messages
+        for candidate in candidates {
+            let name = fmap.areas[candidate.index].name
+            var reason: String?
+            if let other = taken.first(where: { $0.range.overlaps(candidate.range) }) {
+                reason = "CBFS region \(name) overlaps \(fmap.areas[other.index].name); only the smaller one is read"
+            } else if taken.count == maximumRegions {
+                reason = "CBFS region \(name) is not read: an image has at most \(maximumRegions) CBFS regions"
+            } else {
+                taken.append(candidate)
             }
-            if smallerSibling { continue }
-            out.append(CBFSRegionInfo(name: area.name, offset: range.lowerBound, size: range.count, firstFileOffset: 0, alignment: defaultAlignment, legacy: false))
+            if let reason { if skipped.count < 8 { skipped.append(reason) } else { unnamed += 1 } }
+        }
+        if unnamed > 0 { skipped.append("\(unnamed) more CBFS regions overlap others or exceed \(maximumRegions) and are not read") }
+        var out = taken.sorted { $0.index < $1.index }.map { t in
+            CBFSRegionInfo(name: fmap.areas[t.index].name, offset: t.range.lowerBound, size: t.range.count, firstFileOffset: 0, alignment: defaultAlignment, legacy: false)
         }
         if let i = out.firstIndex(where: { $0.name == "COREBOOT" }), i != 0 { out.insert(out.remove(at: i), at: 0) }
-        return out
+        return (out, skipped)
     }
 
     /// A whole-image CBFS, its first file and alignment taken from the x86 master header

@@ -21,13 +21,15 @@ extension CBFS {
     }
 
     /// Writes a free ("(empty)") entry of `length` data bytes at absolute `at`: header, then 0xff.
-    static func writeEmptyEntry(_ image: inout [UInt8], at: Int, length: Int) {
+    /// The entry must lie inside `region` (absolute); callers size it from the region's end.
+    static func writeEmptyEntry(_ image: inout [UInt8], at: Int, length: Int, region: Range<Int>) throws {
         let h = fileHeader(type: .null, length: length, name: "")
+        guard length >= 0, at >= region.lowerBound, at <= region.upperBound - h.count - length else {
+            throw BootError.outOfBounds(what: "CBFS free entry", offset: at, length: h.count + max(0, length), limit: region.upperBound)
+        }
         image.replaceSubrange(at..<(at + h.count), with: h)
         let start = at + h.count
-        image.withUnsafeMutableBufferPointer { buf in
-            for i in start..<(start + length) { buf[i] = 0xff }
-        }
+        image.replaceSubrange(start..<(start + length), with: repeatElement(0xff, count: length))
     }
 
     /// Adds `data` as an uncompressed file of `type` (default raw) named `name`, into the first
@@ -48,7 +50,9 @@ extension CBFS {
         let need = header.count + data.count
         for entry in files where entry.type == .null {
             let addr = entry.offset
-            let next = try Checked.alignUp(entry.dataOffset + entry.dataSize, alignment, what: "CBFS", offset: region.lowerBound + addr)
+            // The entry's space ends at the next aligned header, but never past the region: a
+            // region whose size is not a multiple of the alignment ends mid-block.
+            let next = min(try Checked.alignUp(entry.dataOffset + entry.dataSize, alignment, what: "CBFS", offset: region.lowerBound + addr), region.count)
             guard next - addr >= need else { continue }
             let abs = region.lowerBound + addr
             image.replaceSubrange(abs..<(abs + header.count), with: header)
@@ -59,7 +63,7 @@ extension CBFS {
                 var len = next - after - minEntry
                 // cbfstool keeps 4 bytes for a master header pointer at the end of the region.
                 if after + minEntry + len > region.count - 4 { len -= 4 }
-                writeEmptyEntry(&image, at: region.lowerBound + after, length: len)
+                if len >= 0 { try writeEmptyEntry(&image, at: region.lowerBound + after, length: len, region: region) }
             }
             let added = try CBFS(image: image, range: region, alignment: alignment).parseFile(at: addr)
             return added
@@ -86,10 +90,12 @@ extension CBFS {
                 nextAddr = files[j].offset
             } else {
                 let last = files[j - 1]
-                nextAddr = try Checked.alignUp(last.dataOffset + last.dataSize, alignment, what: "CBFS", offset: region.lowerBound + last.offset)
+                nextAddr = min(try Checked.alignUp(last.dataOffset + last.dataSize, alignment, what: "CBFS", offset: region.lowerBound + last.offset), region.count)
             }
+            // A free run too short for an empty header (tight entries at a small alignment)
+            // stays as it is: the removed file is marked deleted either way.
             let len = nextAddr - files[i].offset - headerSize(forName: "")
-            writeEmptyEntry(&image, at: region.lowerBound + files[i].offset, length: len)
+            if len >= 0 { try writeEmptyEntry(&image, at: region.lowerBound + files[i].offset, length: len, region: region) }
             i = j
         }
     }

@@ -55,12 +55,13 @@ public struct ELFFile: Sendable, Equatable {
         }
         var count = 0
         guard elf_getphdrnum(elf, &count) == 0 else {
-            return .failure(.malformed(what: "ELF program headers", offset: Int(ehdr.e_phoff), reason: String(cString: elf_errmsg(-1))))
+            return .failure(.malformed(what: "ELF program headers", offset: Int(clamping: ehdr.e_phoff), reason: String(cString: elf_errmsg(-1))))
         }
-        for i in 0..<count {
+        // Values from the file are UInt64: converted with clamping, never trapping.
+        for i in 0..<min(count, Int(Int32.max)) {
             var phdr = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &phdr) != nil else {
-                return .failure(.malformed(what: "ELF program header \(i)", offset: Int(ehdr.e_phoff), reason: String(cString: elf_errmsg(-1))))
+                return .failure(.malformed(what: "ELF program header \(i)", offset: Int(clamping: ehdr.e_phoff), reason: String(cString: elf_errmsg(-1))))
             }
             if phdr.p_type == UInt32(PT_INTERP) {
                 let start = Int(clamping: phdr.p_offset), size = Int(clamping: phdr.p_filesz)
@@ -76,15 +77,15 @@ public struct ELFFile: Sendable, Equatable {
         while let section = scn {
             var shdr = GElf_Shdr()
             if gelf_getshdr(section, &shdr) != nil, shdr.sh_type == UInt32(SHT_DYNAMIC), let data = elf_getdata(section, nil) {
-                let entries = shdr.sh_entsize > 0 ? Int(shdr.sh_size / shdr.sh_entsize) : 0
-                for j in 0..<entries {
+                let entries = shdr.sh_entsize > 0 ? Int(clamping: shdr.sh_size / shdr.sh_entsize) : 0
+                for j in 0..<min(entries, Int(Int32.max)) {
                     var dyn = GElf_Dyn()
                     guard gelf_getdyn(data, Int32(j), &dyn) != nil else { break }
                     let tag = dyn.d_tag
                     if tag == Int64(DT_NULL) { break }
                     guard [Int64(DT_NEEDED), Int64(DT_RUNPATH), Int64(DT_RPATH), Int64(DT_SONAME)].contains(tag) else { continue }
-                    guard let s = elf_strptr(elf, Int(shdr.sh_link), Int(dyn.d_un.d_val)) else {
-                        return .failure(.malformed(what: "ELF dynamic string", offset: Int(shdr.sh_offset), reason: "string offset out of range"))
+                    guard let s = elf_strptr(elf, Int(shdr.sh_link), Int(clamping: dyn.d_un.d_val)) else {
+                        return .failure(.malformed(what: "ELF dynamic string", offset: Int(clamping: shdr.sh_offset), reason: "string offset out of range"))
                     }
                     let value = String(cString: s)
                     switch tag {

@@ -86,39 +86,47 @@ public struct FMAP: Codable, Sendable, Equatable {
         return map
     }
 
-    /// Every offset in `image` where the signature occurs, in ascending order.
-    static func signatureOffsets(in image: [UInt8]) -> [Int] {
-        var hits: [Int] = []
+    /// Calls `body` with every offset in `image` where the signature occurs, in ascending order.
+    static func forEachSignature(in image: [UInt8], _ body: (Int) -> Void) {
         image.withUnsafeBytes { raw in
-            guard let start = raw.baseAddress, raw.count >= 8 else { return }
-            // memchr for the first byte, then compare the rest: fast on 16 MiB of 0xff.
-            var position = 0
-            let last = raw.count - 8
-            while position <= last {
-                guard let found = memchr(start + position, 0x5f, last - position + 1) else { break }
-                let offset = start.distance(to: UnsafeRawPointer(found))
-                if memcmp(start + offset, Self.signatureText, 8) == 0 { hits.append(offset) }
-                position = offset + 1
+            signature.withUnsafeBytes { text in
+                guard let start = raw.baseAddress, let text = text.baseAddress, raw.count >= 8 else { return }
+                // memchr for the first byte, then compare the rest: fast on 16 MiB of 0xff.
+                var position = 0
+                let last = raw.count - 8
+                while position <= last {
+                    guard let found = memchr(start + position, 0x5f, last - position + 1) else { break }
+                    let offset = start.distance(to: UnsafeRawPointer(found))
+                    if memcmp(start + offset, text, 8) == 0 { body(offset) }
+                    position = offset + 1
+                }
             }
         }
-        return hits
     }
 
-    private static let signatureText = "__FMAP__"
+    /// True when `parse(image, at: offset)` succeeds: a known version and a header and area
+    /// table inside the image. Checked without building an error, because a hostile image can
+    /// hold two million copies of the signature.
+    static func parses(_ image: [UInt8], at offset: Int) -> Bool {
+        guard offset >= 0, offset <= image.count - headerSize, image[offset + 8] == 1, image[offset + 9] <= 1 else { return false }
+        let count = Int(image[offset + 54]) | Int(image[offset + 55]) << 8
+        return count * areaSize <= image.count - offset - headerSize
+    }
 
     /// Finds the flash map in an image. Like coreboot and flashrom, a map at a more strongly
-    /// aligned offset wins; unaligned maps are still found. Candidates that do not parse (the
-    /// string `__FMAP__` inside some file, say) are skipped. Returns nil when there is none.
+    /// aligned offset wins (then the lowest offset); unaligned maps are still found. Candidates
+    /// that do not parse (the string `__FMAP__` inside some file, say) are skipped. Returns nil
+    /// when there is none. One pass over the candidates, whatever their number.
     public static func locate(in image: [UInt8]) -> (offset: Int, map: FMAP)? {
-        let candidates = signatureOffsets(in: image).sorted { a, b in
-            let ta = a == 0 ? Int.max : a.trailingZeroBitCount
-            let tb = b == 0 ? Int.max : b.trailingZeroBitCount
-            return ta != tb ? ta > tb : a < b
+        func rank(_ offset: Int) -> Int { offset == 0 ? Int.max : offset.trailingZeroBitCount }
+        var best: Int?
+        forEachSignature(in: image) { offset in
+            guard parses(image, at: offset) else { return }
+            if let b = best, rank(b) >= rank(offset) { return }
+            best = offset
         }
-        for offset in candidates {
-            if let map = try? parse(image, at: offset) { return (offset, map) }
-        }
-        return nil
+        guard let best, let map = try? parse(image, at: best) else { return nil }
+        return (best, map)
     }
 
     /// Like `locate`, but throws `BootError.notFound` when the image has no map.
@@ -127,12 +135,39 @@ public struct FMAP: Codable, Sendable, Equatable {
         return found
     }
 
-    /// The areas that strictly contain `area` (fmaptool nests regions; cbfstool calls parents read-only).
+    /// Whether another area lies strictly inside `area` (fmaptool nests regions; cbfstool calls
+    /// parents read-only). O(areas); for every area at once use `parentFlags`.
     public func hasChildren(_ area: FMAPArea) -> Bool {
         areas.contains { other in
             other != area && other.offset >= area.offset
                 && UInt64(other.offset) + UInt64(other.size) <= UInt64(area.offset) + UInt64(area.size)
                 && other.size < area.size
+        }
+    }
+
+    /// `hasChildren` of every area, in area order, in O(n log n): a map may hold 65535 areas,
+    /// and asking each one against all the others would be quadratic in a count the image chooses.
+    /// A child either starts where the area starts and ends earlier, or starts later and ends
+    /// no later; so the smallest end per start and the smallest end among later starts decide.
+    public var parentFlags: [Bool] {
+        var smallestEnd: [UInt64: UInt64] = [:]
+        for area in areas {
+            let start = UInt64(area.offset), end = start + UInt64(area.size)
+            smallestEnd[start] = min(smallestEnd[start] ?? .max, end)
+        }
+        let starts = smallestEnd.keys.sorted()
+        // laterEnd[i]: the smallest end of the areas starting after starts[i].
+        var laterEnd = [UInt64](repeating: .max, count: starts.count)
+        var running = UInt64.max
+        for i in starts.indices.reversed() {
+            laterEnd[i] = running
+            running = min(running, smallestEnd[starts[i]]!)
+        }
+        var index: [UInt64: Int] = [:]
+        for (i, start) in starts.enumerated() { index[start] = i }
+        return areas.map { area in
+            let start = UInt64(area.offset), end = start + UInt64(area.size)
+            return smallestEnd[start]! < end || laterEnd[index[start]!] <= end
         }
     }
 }

@@ -39,10 +39,14 @@ public struct FlashMapDescriptor: Sendable, Equatable {
 
     /// The flat area list (pre-order, the root left out) with absolute offsets, as fmaptool emits it.
     public func fmap() throws -> FMAP {
+        // Checked first: every region `init(parsing:)` resolved lies inside the root.
+        guard let size = root.size, size >= 0, size <= Int(UInt32.max) else {
+            throw FMDError.syntax(line: root.line, reason: "the flash size does not fit in 32 bits")
+        }
         var areas: [FMAPArea] = []
         func walk(_ regions: [Region], parentOffset: Int) {
             for r in regions {
-                let absolute = parentOffset + (r.offset ?? 0)
+                let absolute = parentOffset &+ (r.offset ?? 0)
                 var flags: FMAPFlags = []
                 if r.annotations.contains("PRESERVE") { flags.insert(.preserve) }
                 areas.append(FMAPArea(name: r.name, offset: UInt32(truncatingIfNeeded: absolute), size: UInt32(truncatingIfNeeded: r.size ?? 0), flags: flags))
@@ -50,10 +54,13 @@ public struct FlashMapDescriptor: Sendable, Equatable {
             }
         }
         walk(root.children, parentOffset: 0)
-        guard let size = root.size, size <= Int(UInt32.max) else {
-            throw FMDError.syntax(line: root.line, reason: "the flash size does not fit in 32 bits")
+        guard areas.count <= Int(UInt16.max) else {
+            throw FMDError.syntax(line: root.line, reason: "\(areas.count) regions; an FMAP holds at most \(UInt16.max)")
         }
-        return FMAP(base: UInt64(root.offset ?? 0), size: UInt32(size), name: root.name, areas: areas)
+        guard let base = UInt64(exactly: root.offset ?? 0) else {
+            throw FMDError.syntax(line: root.line, reason: "the flash base address is negative")
+        }
+        return FMAP(base: base, size: UInt32(size), name: root.name, areas: areas)
     }
 
     /// Names of the regions annotated `(CBFS)`, COREBOOT first (fmaptool's order).
@@ -71,35 +78,44 @@ public struct FlashMapDescriptor: Sendable, Equatable {
     }
 
     /// Fills in omitted offsets and sizes of siblings, then checks they fit without overlap.
+    /// Values come from the text, so every sum is checked (an overflow is an overlap error), and
+    /// each round sweeps forwards then backwards: a chain of regions placed from the end
+    /// resolves in one round, not one round per region.
     static func resolve(_ children: inout [Region], parentSize: Int, parentName: String) throws {
+        func sum(_ a: Int, _ b: Int) -> Int? { let (r, o) = a.addingReportingOverflow(b); return o ? nil : r }
+        func difference(_ a: Int, _ b: Int) -> Int? { let (r, o) = a.subtractingReportingOverflow(b); return o ? nil : r }
+        func fill(_ i: Int) -> Bool {
+            var changed = false
+            let end: Int? = i == children.count - 1 ? parentSize : children[i + 1].offset
+            if children[i].offset == nil {
+                if i == 0 {
+                    children[i].offset = 0; changed = true
+                } else if let po = children[i - 1].offset, let ps = children[i - 1].size, let o = sum(po, ps) {
+                    children[i].offset = o; changed = true
+                } else if let s = children[i].size, let end, let o = difference(end, s) {
+                    children[i].offset = o; changed = true
+                }
+            }
+            if children[i].size == nil, let o = children[i].offset, let end, let s = difference(end, o) {
+                children[i].size = s; changed = true
+            }
+            return changed
+        }
         var changed = true
         while changed {
             changed = false
-            for i in children.indices {
-                let end: Int? = i == children.count - 1 ? parentSize : children[i + 1].offset
-                if children[i].offset == nil {
-                    if i == 0 {
-                        children[i].offset = 0; changed = true
-                    } else if let po = children[i - 1].offset, let ps = children[i - 1].size {
-                        children[i].offset = po + ps; changed = true
-                    } else if let s = children[i].size, let end {
-                        children[i].offset = end - s; changed = true
-                    }
-                }
-                if children[i].size == nil, let o = children[i].offset, let end {
-                    children[i].size = end - o; changed = true
-                }
-            }
+            for i in children.indices where fill(i) { changed = true }
+            for i in children.indices.reversed() where fill(i) { changed = true }
         }
         var previousEnd = 0
         for i in children.indices {
             guard let o = children[i].offset, let s = children[i].size else {
                 throw FMDError.unresolved(line: children[i].line, region: children[i].name)
             }
-            guard o >= previousEnd, s >= 0, o + s <= parentSize else {
+            guard o >= previousEnd, s >= 0, let end = sum(o, s), end <= parentSize else {
                 throw FMDError.overlap(line: children[i].line, region: children[i].name, parent: parentName)
             }
-            previousEnd = o + s
+            previousEnd = end
             try resolve(&children[i].children, parentSize: s, parentName: children[i].name)
         }
     }
@@ -169,13 +185,15 @@ struct FMDParser {
             factor = last == "K" ? 1 << 10 : last == "M" ? 1 << 20 : 1 << 30
             w = w.dropLast()
         }
+        // Digits only: Int(_:radix:) alone would also take a sign ("0x-B" is not minus eleven).
         let value: Int?
         if w.hasPrefix("0x") || w.hasPrefix("0X") {
-            value = Int(w.dropFirst(2), radix: 16)
+            let digits = w.dropFirst(2)
+            value = !digits.isEmpty && digits.allSatisfy(\.isHexDigit) ? Int(digits, radix: 16) : nil
         } else if w.count > 1, w.hasPrefix("0") {
             value = nil  // fmaptool rejects leading zeros (no octal)
         } else {
-            value = w.first.map { $0.isNumber } == true ? Int(w) : nil
+            value = !w.isEmpty && w.allSatisfy({ ("0"..."9").contains($0) }) ? Int(w) : nil
         }
         guard let value else { return nil }
         let (r, o) = value.multipliedReportingOverflow(by: factor)

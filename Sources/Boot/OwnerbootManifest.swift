@@ -46,12 +46,29 @@ public struct OwnerbootManifest: Codable, Sendable, Equatable {
     /// no manifest; throws when the CBFS or the manifest itself is damaged.
     public static func read(fromImage image: [UInt8]) throws -> OwnerbootManifest? {
         let regions = CBFS.regions(in: image, fmap: FMAP.locate(in: image)?.map)
-        var firstError: Error?
+        var walks: [Walk] = []
         for info in regions {
+            guard let cbfs = try? CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment) else { continue }
+            walks.append(Walk(cbfs: cbfs, files: Result { try cbfs.files() }))
+        }
+        return try read(from: walks)
+    }
+
+    /// One CBFS region and the result of walking it, for reading the manifest from walks that
+    /// were already made (`ImageInspector` walks each region once for everything it shows).
+    struct Walk {
+        var cbfs: CBFS
+        var files: Result<[CBFSFile], Error>
+    }
+
+    /// The first region's manifest (regions in order); the first error when none was found
+    /// and a region or manifest was damaged.
+    static func read(from walks: [Walk]) throws -> OwnerbootManifest? {
+        var firstError: Error?
+        for walk in walks {
             do {
-                let cbfs = try CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment)
-                if let file = try cbfs.file(named: cbfsName) {
-                    return try decode(try cbfs.extract(file, limit: 1 << 20))
+                if let file = try walk.files.get().first(where: { $0.name == cbfsName && !$0.type.isFree }) {
+                    return try decode(try walk.cbfs.extract(file, limit: 1 << 20))
                 }
             } catch {
                 firstError = firstError ?? error

@@ -32,10 +32,20 @@ public struct SELFPayload: Codable, Sendable, Equatable {
 
     /// Parses `payload` (the file's data as stored); `base` is its offset in the image, for errors.
     public init(parsing payload: [UInt8], base: Int = 0) throws {
-        let r = ByteReader(payload, base: base)
+        try self.init(reading: ByteReader(payload, base: base))
+    }
+
+    /// Parses the payload stored at `range` of `image` in place (no copy of a payload that may
+    /// be most of a 16 MiB flash). Segment offsets stay relative to the payload.
+    init(image: [UInt8], range: Range<Int>) throws {
+        try self.init(reading: ByteReader(image, window: range))
+    }
+
+    private init(reading r: ByteReader) throws {
+        let base = r.base
         var segments: [Segment] = []
         var o = 0
-        while o + 28 <= payload.count {
+        while o + 28 <= r.count {
             let type = SegmentType(raw: try r.u32be("SELF segment type", at: o))
             let compRaw = try r.u32be("SELF segment compression", at: o + 4)
             guard let comp = CBFSCompression(rawValue: compRaw) else {
@@ -61,13 +71,31 @@ public struct SELFPayload: Codable, Sendable, Equatable {
         self.segments = segments
     }
 
-    /// A segment's bytes, decompressed.
+    /// A segment's bytes, decompressed. Throws unless the segment's range lies in `payload`
+    /// (any segment may be passed, also one this parser did not produce).
     public func data(of segment: Segment, in payload: [UInt8], limit: Int = 256 << 20) throws -> [UInt8] {
-        let raw = Array(payload[segment.offset..<(segment.offset + segment.length)])
+        try Self.data(of: segment, in: ByteReader(payload), limit: limit, prefix: nil)
+    }
+
+    /// A segment's bytes, decompressed, charged to a budget shared by every segment.
+    public func data(of segment: Segment, in payload: [UInt8], budget: inout DecompressionBudget) throws -> [UInt8] {
+        try budget.spend("SELF segment", offset: segment.offset) { limit in try data(of: segment, in: payload, limit: limit) }
+    }
+
+    /// The segment's bytes, or only its first `prefix` bytes (decoding stops there), from a
+    /// reader over the payload (which may be a window on the whole image).
+    static func data(of segment: Segment, in r: ByteReader, limit: Int, prefix: Int?) throws -> [UInt8] {
+        let stored = try r.slice("SELF segment data", at: segment.offset, count: segment.length)
+        let at = r.base &+ segment.offset
         switch segment.compression {
-        case .none: return raw
-        case .lzma: return try Decompression.lzmaAlone(raw, expectedSize: nil, limit: limit, offset: segment.offset)
-        case .lz4: return try Decompression.lz4Frame(raw, expectedSize: nil, limit: limit, offset: segment.offset)
+        case .none:
+            let wanted = prefix.map { min($0, stored.count) } ?? stored.count
+            guard wanted <= limit else {
+                throw BootError.decompression(what: "SELF segment", offset: at, reason: Decompression.limitReason(limit))
+            }
+            return Array(stored.prefix(wanted))
+        case .lzma: return try Decompression.lzmaAlone(Array(stored), expectedSize: nil, limit: limit, offset: at, prefix: prefix)
+        case .lz4: return try Decompression.lz4Frame(Array(stored), expectedSize: nil, limit: limit, offset: at, prefix: prefix)
         }
     }
 }

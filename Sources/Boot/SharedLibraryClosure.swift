@@ -31,12 +31,16 @@ public enum SharedLibraryClosure {
                 missing.insert(interp)
             }
         }
+        // Like ld.so, a DT_NEEDED name is loaded once: later objects asking for it get the
+        // library already found. Without that, a library whose RUNPATH is `$ORIGIN/lib` and
+        // that needs itself would be found again as /lib/lib/x, /lib/lib/lib/x, … without end.
+        var loadedNames = Set<String>()
         while !queue.isEmpty {
             let (objectPath, elf) = queue.removeFirst()
             let origin = (objectPath as NSString).deletingLastPathComponent
             let own = (elf.runpath.isEmpty ? elf.rpath : []) + elf.runpath
             let dirs = own.map { $0.replacingOccurrences(of: "$ORIGIN", with: origin).replacingOccurrences(of: "${ORIGIN}", with: origin) } + searchPaths
-            for name in elf.needed {
+            for name in elf.needed where !loadedNames.contains(name) {
                 var resolved: (String, [UInt8])?
                 if name.contains("/") {
                     if let b = try lookup(name) { resolved = (name, b) }
@@ -47,6 +51,7 @@ public enum SharedLibraryClosure {
                     }
                 }
                 guard let (found, b) = resolved else { missing.insert(name); continue }
+                loadedNames.insert(name)
                 files.insert(found)
                 if seen.insert(found).inserted { queue.append((found, try ELFFile(parsing: b))) }
             }

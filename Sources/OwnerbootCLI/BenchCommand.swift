@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [Fleet.self, Identify.self])
 
     struct Fleet: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Time `fleet list` on a large throwaway inventory.")
+        static let configuration = CommandConfiguration(commandName: "fleet", abstract: "Time `fleet list` on a large throwaway inventory.")
         @Option(help: "How many devices.") var devices = 100_000
         @Flag(help: "Print JSON.") var json = false
         @Option(help: "Keep the filled inventory in this new folder (use it as OWNERBOOT_HOME to time `ownerboot fleet list` itself).") var keep: String?
@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     struct Identify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Time `fleet identify` on a chip dump (default: the last qemu-x86 ROM, one byte changed).")
+        static let configuration = CommandConfiguration(commandName: "identify", abstract: "Time `fleet identify` on a chip dump (default: the last qemu-x86 ROM, one byte changed).")
         @Argument(help: "A dump; default result/qemu-x86/rom/qemu-x86.rom with one byte flipped.") var dump: String?
         @Option(help: "Runs.") var runs = 5
 

@@ -55,8 +55,9 @@ public struct FleetIdentifier: Sendable {
         }
         if let map = FMAP.locate(in: built)?.map {
             result.differingRegions = map.areas.filter { area in
-                let range = Int(area.offset)..<Int(area.offset + area.size)
-                return range.upperBound <= dump.count && !built[range].elementsEqual(dump[range])
+                // range(inImageOf:) sums in Int: offset + size of a UInt32 pair may pass 4 GiB.
+                guard let range = try? area.range(inImageOf: dump.count) else { return false }
+                return !built[range].elementsEqual(dump[range])
             }.map(\.name)
         }
         result.differingFiles = Self.differingFiles(built, dump)

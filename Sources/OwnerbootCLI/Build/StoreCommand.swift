@@ -7,7 +7,7 @@ struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "store", abstract: "Check or clean the store.", subcommands: [Verify.self, GC.self])
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-hash every output and report corruption.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Re-hash every output and report corruption.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 

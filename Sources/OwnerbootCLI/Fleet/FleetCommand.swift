@@ -13,7 +13,7 @@ struct FleetCommand: AsyncParsableCommand {
     static func inventory() throws -> Inventory { try Inventory.open(home: OwnerbootHome.url()) }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every device, the generation on its chip and whether it is current.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every device, the generation on its chip and whether it is current.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -27,7 +27,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a device (board=NAME).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a device (board=NAME).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The device's name.") var name: String
         @Option(help: "Its board (also: board=NAME).") var board: String?
@@ -44,7 +44,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A device's flash and readback history.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A device's flash and readback history.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Flag(help: "Print JSON.") var json = false
@@ -72,7 +72,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a device and its history.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a device and its history.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
 
@@ -84,7 +84,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     struct Identify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Which board and generation a chip dump (or a live chip) holds, and whether it is exactly what was built.")
+        static let configuration = CommandConfiguration(commandName: "identify", abstract: "Which board and generation a chip dump (or a live chip) holds, and whether it is exactly what was built.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A chip dump (e.g. from `ownerboot read`); omit with --programmer.") var dump: String?
         @Option(help: "Read the chip through this flashrom programmer instead of a dump.") var programmer: String?
@@ -121,7 +121,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the whole inventory as JSON.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the whole inventory as JSON.")
         @OptionGroup var global: GlobalOptions
         @Option(name: .shortAndLong, help: "Output file (default: standard output).") var output: String?
 
@@ -140,7 +140,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Merge an inventory exported on another machine.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Merge an inventory exported on another machine.")
         @OptionGroup var global: GlobalOptions
         @Argument var file: String
 
