@@ -31,7 +31,7 @@ packages=(
   # sandbox, build environments, sources
   bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd cpio
   # the emulated board: QEMU, disks
-  qemu-system-x86 cryptsetup-bin e2fsprogs
+  qemu-system-x86 cryptsetup-bin e2fsprogs fdisk   # fdisk: sfdisk writes the GPT of `ownerboot disk`
   # signatures checked by the tools an evaluator already trusts
   minisign signify-openbsd
 )

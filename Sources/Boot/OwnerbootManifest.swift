@@ -16,14 +16,18 @@ public struct OwnerbootManifest: Codable, Sendable, Equatable {
     /// Component name -> lowercase hex SHA-256 of its output.
     public var components: [String: String]
     public var version: String?
+    /// The dm-verity root hash of the OS image the ROM pins (lowercase hex), when the set has
+    /// a verity-protected OS; the kernel command line carries the same value.
+    public var osRootHash: String?
 
-    public init(format: Int = 1, board: String, generation: Int, setHash: String, components: [String: String], version: String? = nil) {
+    public init(format: Int = 1, board: String, generation: Int, setHash: String, components: [String: String], version: String? = nil, osRootHash: String? = nil) {
         self.format = format
         self.board = board
         self.generation = generation
         self.setHash = setHash
         self.components = components
         self.version = version
+        self.osRootHash = osRootHash
     }
 
     /// The canonical bytes: JSON with sorted keys and no whitespace.

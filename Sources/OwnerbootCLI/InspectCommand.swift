@@ -146,6 +146,7 @@ enum ImageReportText {
         lines.append("")
         if let m = r.manifest {
             lines.append("manifest: board \(m.board), generation \(m.generation), set \(m.setHash)\(m.version.map { ", version \($0)" } ?? "")")
+            if let root = m.osRootHash { lines.append("OS: dm-verity root hash \(root) (pinned on the kernel command line as ownerboot.verity=)") }
             for (name, hash) in m.components.sorted(by: { $0.key < $1.key }) { lines.append("  \(name): \(hash)") }
         } else {
             lines.append("manifest: none (not assembled by ownerboot)")

@@ -17,10 +17,17 @@ public struct Board: Sendable, Codable, Equatable {
     public var components: [ComponentSpec]
     /// The LUKS UUID of the encrypted root the board's unlocker looks for.
     public var rootUUID: String?
+    /// The Debian system the board's `os` component builds (`[os]`), nil for boards whose OS
+    /// is made otherwise.
+    public var os: OSSpec?
+    /// A verity OS's disk (`ownerboot disk` lays out a GPT): the LUKS UUIDs of root slot B and
+    /// of the writable state partition (slot A's is `rootUUID`).
+    public var slotBUUID: String?
+    public var stateUUID: String?
     /// The folder holding `board.toml` and the files it names.
     public var directory: URL
 
-    public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, directory: URL) {
+    public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, os: OSSpec? = nil, slotBUUID: String? = nil, stateUUID: String? = nil, directory: URL) {
         precondition(!chips.isEmpty, "a board has at least one chip")
         self.name = name
         self.description = description
@@ -32,6 +39,9 @@ public struct Board: Sendable, Codable, Equatable {
         self.sources = sources
         self.components = components
         self.rootUUID = rootUUID
+        self.os = os
+        self.slotBUUID = slotBUUID
+        self.stateUUID = stateUUID
         self.directory = directory
     }
 

@@ -10,4 +10,11 @@ public struct ComponentSpec: Sendable, Codable, Equatable {
     public var env: [String: String]
     /// Pack a staged folder of the output into an initramfs with ownerboot's cpio writer.
     public var pack: PackSpec?
+    /// `sandbox = "multi-id"`: the builder runs in a user namespace with ids 0–65535 (see
+    /// `Sandbox`); nil is the ordinary single-id sandbox.
+    public var sandbox: String? = nil
+
+    /// The sandbox modes a component may ask for.
+    public static let sandboxModes = ["multi-id"]
+    public var multiID: Bool { sandbox == "multi-id" }
 }

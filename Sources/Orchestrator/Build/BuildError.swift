@@ -10,6 +10,10 @@ public enum BuildError: UserFacingError, Equatable {
     case cycle(path: [String])
     /// `build --expect SETHASH`: the board plans to another set than the one expected.
     case unexpectedSet(board: String, expected: String, planned: String)
+    /// The sandbox could not be prepared (a multi-id user namespace).
+    case sandboxSetup(detail: String)
+    /// A `@input:NAME/FILE@` placeholder in a component's environment could not be filled.
+    case placeholder(derivation: String, placeholder: String, reason: String)
 
     public var message: String {
         switch self {
@@ -25,6 +29,10 @@ public enum BuildError: UserFacingError, Equatable {
             return "the components depend on each other in a cycle: \(path.joined(separator: " → "))"
         case .unexpectedSet(let board, let expected, let planned):
             return "\(board) plans to set \(planned), not the expected \(expected): these inputs do not rebuild that generation"
+        case .sandboxSetup(let detail):
+            return "the sandbox could not be prepared: \(detail)"
+        case .placeholder(let derivation, let placeholder, let reason):
+            return "\(derivation): \(placeholder) in its environment could not be filled: \(reason)"
         }
     }
 
@@ -35,6 +43,8 @@ public enum BuildError: UserFacingError, Equatable {
         case .notReproducible: return "the builder embeds something that varies (time, path, order): diffoscope the two outputs"
         case .missingInput: return "fix the component's inputs in board.toml"
         case .cycle: return "remove one of the dependencies in board.toml"
+        case .sandboxSetup: return "run ownerboot as root on a kernel that allows user namespaces (sysctl user.max_user_namespaces > 0)"
+        case .placeholder: return "the input component must write that file (one line of hex); check its builder"
         case .unexpectedSet: return "build the generation's own snapshot (`--generation N` after `ownerboot import`), or compare `ownerboot plan` with the recorded generation to see which input differs"
         }
     }

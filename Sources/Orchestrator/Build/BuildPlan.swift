@@ -49,6 +49,15 @@ public struct BuildPlan: Sendable {
             steps.append(Step(derivation: derivation, dependencies: [], builder: nil, inputPaths: [], source: source))
         }
 
+        // The OS's pinned closure as a local repository: a fixed output like the build
+        // environment, bound at /inputs/os-packages for the components that list it.
+        if board.os != nil {
+            guard let fixed = lock.osPackagesHash else { throw LockError.stale(board: board.name, path: board.lockFile.path) }
+            let derivation = Derivation(name: OSSpec.packagesInput, kind: .repository, fixedOutput: fixed)
+            sourceHashes[OSSpec.packagesInput] = derivation.hash
+            steps.append(Step(derivation: derivation, dependencies: [], builder: nil, inputPaths: []))
+        }
+
         let components = Dictionary(uniqueKeysWithValues: board.components.map { ($0.name, $0) })
         var order: [String] = []
         var state: [String: Int] = [:]  // 1 visiting, 2 done
@@ -85,7 +94,7 @@ public struct BuildPlan: Sendable {
             for input in component.inputs {
                 if let hash = sourceHashes[input] {
                     inputs.append(.init(name: input, kind: .source, hash: hash))
-                    paths.append((input, store.path(hash: hash, name: "source-\(input)")))
+                    paths.append((input, store.path(hash: hash, name: input == OSSpec.packagesInput && board.os != nil ? input : "source-\(input)")))
                     dependencies.append(hash)
                 } else if let hash = componentHashes[input] {
                     inputs.append(.init(name: input, kind: .component, hash: hash))
@@ -95,18 +104,42 @@ public struct BuildPlan: Sendable {
                     let file = board.directory.appendingPathComponent(input)
                     guard FileManager.default.fileExists(atPath: file.path) else { throw BuildError.missingInput(derivation: name, input: input) }
                     let base = file.lastPathComponent
-                    inputs.append(.init(name: base, kind: .file, hash: try SHA256Digest.hex(fileAt: file)))
+                    inputs.append(.init(name: base, kind: .file, hash: try Self.fileHash(file)))
                     paths.append((base, file))
                 }
             }
             var env = component.env
             if let pack = component.pack { env["OWNERBOOT_PACK"] = pack.canonical }
+            if let sandbox = component.sandbox { env["OWNERBOOT_SANDBOX"] = sandbox }
+            if let os = board.os, component.inputs.contains(OSSpec.packagesInput) {
+                // What makes the OS the owner's, for its builder (public data only).
+                env["OS_SUITE"] = os.suite
+                env["OS_VARIANT"] = os.variant
+                env["OS_PACKAGES"] = os.packages.joined(separator: ",")
+                env["OS_HOSTNAME"] = os.hostname
+                env["OS_USERS"] = os.users.joined(separator: " ")
+                env["OS_SSH_KEYS"] = os.sshKeys.joined(separator: "\n")
+                if let overlay = os.overlay {
+                    let folder = board.directory.appendingPathComponent(overlay)
+                    inputs.append(.init(name: "os-overlay", kind: .file, hash: try TreeHash.hash(of: folder)))
+                    paths.append(("os-overlay", folder))
+                }
+            }
             if name == romComponent {
                 let base = env.removeValue(forKey: "CMDLINE") ?? "console=ttyS0,115200"
                 var cmdline = base + " ownerboot.board=\(board.name) ownerboot.generation=\(generation) ownerboot.set=\(setHash)"
                 if let uuid = board.rootUUID { cmdline += " ownerboot.root_uuid=\(uuid)" }
+                var romManifest = manifest
+                if board.os != nil, component.inputs.contains(Self.osComponent) {
+                    // The OS's verity root hash is known once the OS is built (it is a pure
+                    // function of the OS derivation, an input of the ROM): the Builder fills
+                    // the placeholder in. Not `roothash=`: systemd's verity generator takes that.
+                    cmdline += " ownerboot.verity=\(Self.osRootHashPlaceholder) ownerboot.verity_offset=@input:os/hash_offset@"
+                    if let state = board.stateUUID { cmdline += " ownerboot.state_uuid=\(state)" }
+                    romManifest.osRootHash = Self.osRootHashPlaceholder
+                }
                 env["OWNERBOOT_CMDLINE"] = cmdline
-                env["OWNERBOOT_MANIFEST"] = String(decoding: try manifest.encoded(), as: UTF8.self)
+                env["OWNERBOOT_MANIFEST"] = String(decoding: try romManifest.encoded(), as: UTF8.self)
             }
             let builder = board.directory.appendingPathComponent(component.builder)
             let derivation = Derivation(
@@ -121,6 +154,18 @@ public struct BuildPlan: Sendable {
             if let numberOverride { (generation, isNew) = (numberOverride, false) }
         }
         return BuildPlan(board: board, lock: lock, steps: steps, setHash: setHash, generation: generation, generationIsNew: isNew, manifest: manifest)
+    }
+
+    /// The component whose output holds the OS image (and its `roothash`).
+    public static let osComponent = "os"
+    /// Filled in by the Builder from the built OS's `roothash` file.
+    public static let osRootHashPlaceholder = "@input:os/roothash@"
+
+    /// A board file's content hash; a folder (an overlay) is hashed as a tree.
+    static func fileHash(_ file: URL) throws -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue { return try TreeHash.hash(of: file) }
+        return try SHA256Digest.hex(fileAt: file)
     }
 
     /// SHA-256 of `[["name","hash"],…]` sorted by name (docs/derivation-hash.md).

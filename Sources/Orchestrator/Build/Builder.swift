@@ -140,6 +140,12 @@ public struct Builder: Sendable {
             defer { try? FileManager.default.removeItem(at: repository) }
             try FileManager.default.removeItem(at: output)
             try BuildEnvironmentBuilder().build(env, from: try LocalRepository.make(for: env, store: store, at: repository), into: output, log: log)
+        case .repository:
+            // The OS's closure: checked .debs from the store (fetched first when missing).
+            let os = plan.lock.os!
+            try PackageFetcher(store: store).fetch(os.packages)
+            try FileManager.default.removeItem(at: output)
+            _ = try LocalRepository.make(for: os, store: store, at: output)
         case .source:
             let spec = step.source!
             try SourceFetcher().fetch(spec, locked: plan.lock.sources[spec.name]!, into: output)
@@ -159,14 +165,45 @@ public struct Builder: Sendable {
         let buildenv = plan.steps[0].derivation
         var environment = Sandbox.baseEnvironment(sourceDateEpoch: step.derivation.sourceDateEpoch ?? 0, jobs: ProcessInfo.processInfo.activeProcessorCount, board: plan.board.name)
         environment.merge(step.derivation.env) { _, new in new }
+        for key in environment.keys { environment[key] = try Self.fillPlaceholders(environment[key]!, step: step) }
         var invocation = Sandbox.Invocation(
             root: store.path(of: buildenv), builder: step.builder!, inputs: step.inputPaths,
             buildDirectory: buildDir, outputDirectory: output, environment: environment, log: log)
         invocation.extraReadOnlyBinds = extraReadOnlyBinds
+        invocation.multiID = step.derivation.env["OWNERBOOT_SANDBOX"] == "multi-id"
         try Sandbox().run(invocation, name: step.derivation.name)
         if let pack = step.pack {
             try TreePacker.pack(pack, in: output, mtime: step.derivation.sourceDateEpoch ?? 0)
         }
+    }
+
+    /// Replaces each `@input:NAME/FILE@` in an environment value with the contents of FILE
+    /// in the input NAME's output (the OS's verity root hash for the ROM's command line). The
+    /// derivation hash covers NAME's hash, which fixes FILE, so the value is still a pure
+    /// function of the inputs. Only one line of hex (at most 128 digits) is accepted: it ends
+    /// up on a kernel command line.
+    static func fillPlaceholders(_ value: String, step: BuildPlan.Step) throws -> String {
+        var result = value
+        while let start = result.range(of: "@input:"), let end = result.range(of: "@", range: start.upperBound..<result.endIndex) {
+            let reference = String(result[start.upperBound..<end.lowerBound])
+            let placeholder = "@input:\(reference)@"
+            let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].contains(".."), let input = step.inputPaths.first(where: { $0.name == parts[0] }) else {
+                throw BuildError.placeholder(derivation: step.derivation.name, placeholder: placeholder, reason: "it names no input of the component")
+            }
+            let file = input.path.appendingPathComponent(parts[1])
+            guard let handle = FileHandle(forReadingAtPath: file.path) else {
+                throw BuildError.placeholder(derivation: step.derivation.name, placeholder: placeholder, reason: "\(file.path) does not exist")
+            }
+            let bytes = (try handle.read(upToCount: 256)) ?? Data()
+            try? handle.close()
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty, text.count <= 128, text.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else {
+                throw BuildError.placeholder(derivation: step.derivation.name, placeholder: placeholder, reason: "\(file.path) is not one line of lowercase hex")
+            }
+            result = result.replacingCharacters(in: start.lowerBound..<end.upperBound, with: text)
+        }
+        return result
     }
 
     /// Builds the component again elsewhere and compares with what the store holds.

@@ -4,6 +4,11 @@ import Support
 /// Runs one builder script under bubblewrap exactly as docs/builder-contract.md says: the
 /// build environment read-only as `/`, each input read-only at `/inputs/<name>`, a fresh
 /// `/build` and `/out`, no network, a cleared environment with fixed values, umask 022.
+///
+/// A builder that must own files as many users (mmdebstrap unpacking a Debian system: `_apt`,
+/// `sshd`, setgid `shadow` files) runs with `multiID`: the same sandbox inside a user namespace
+/// with ids 0–65535 mapped to themselves, which ownerboot creates and maps before bwrap joins it
+/// (`--userns`). bwrap's own user namespace maps only id 0, where `chown` to any other id fails.
 public struct Sandbox: Sendable {
     public struct Invocation: Sendable {
         public var root: URL
@@ -18,6 +23,8 @@ public struct Sandbox: Sendable {
         /// Host folders bound read-only over the root (tests only: they borrow the host's
         /// /usr instead of a pinned build environment, to stay fast).
         public var extraReadOnlyBinds: [(host: String, sandbox: String)] = []
+        /// Run inside a user namespace mapping ids 0–65535 (see the type's comment).
+        public var multiID = false
 
         public init(root: URL, builder: URL, inputs: [(name: String, path: URL)], buildDirectory: URL, outputDirectory: URL, environment: [String: String], log: URL, timeout: Double = 7200) {
             self.root = root
@@ -42,8 +49,13 @@ public struct Sandbox: Sendable {
     public init() {}
 
     public func arguments(_ invocation: Invocation) -> [String] {
-        var args = [
-            "--unshare-all", "--die-with-parent", "--clearenv", "--new-session",
+        // With a prepared user namespace every other namespace is still new (bwrap refuses
+        // --unshare-all beside --userns, since that includes a user namespace of its own).
+        let unshare = invocation.multiID
+            ? ["--userns", "3", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+            : ["--unshare-all"]
+        var args = unshare + [
+            "--die-with-parent", "--clearenv", "--new-session",
             "--ro-bind", invocation.root.path, "/",
         ]
         for bind in invocation.extraReadOnlyBinds { args += ["--ro-bind", bind.host, bind.sandbox] }
@@ -68,7 +80,16 @@ public struct Sandbox: Sendable {
         // The builder writes straight into its log, so progress can show the log's last line
         // while it runs.
         try FileManager.default.createDirectory(at: invocation.log.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let result = try ProcessRunner(timeout: invocation.timeout, combinedOutput: invocation.log).run("bwrap", arguments(invocation))
+        let runner = ProcessRunner(timeout: invocation.timeout, combinedOutput: invocation.log)
+        let result: ProcessRunner.Result
+        if invocation.multiID {
+            let namespace = try MultiIDNamespace()
+            defer { namespace.end() }
+            // bwrap reads the namespace from fd 3; the shell opens it and becomes bwrap.
+            result = try runner.run("sh", ["-c", "exec bwrap \"$@\" 3<\(namespace.path)", "sh"] + arguments(invocation))
+        } else {
+            result = try runner.run("bwrap", arguments(invocation))
+        }
         let log = result.stdout
         if result.timedOut { throw BuildError.timedOut(derivation: name, seconds: invocation.timeout, log: invocation.log.path) }
         if result.status != 0 {

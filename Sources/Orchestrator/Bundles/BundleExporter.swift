@@ -52,7 +52,7 @@ public struct BundleExporter: Sendable {
 
         // What a rebuild needs that cannot be rebuilt: the snapshot, then every pinned input.
         var needed: [(hash: String, storeName: String, what: String)] = [(String(snapshotName.prefix(64)), snapshotName, "the board snapshot")]
-        for package in lock.buildenv?.packages ?? [] {
+        for package in lock.allPackages {
             guard let derivation = package.derivation else { throw LockError.packageUnpinned(package: package.pin) }
             needed.append((derivation.hash, derivation.storeName, "package \(package.pin)"))
         }

@@ -181,7 +181,7 @@ public struct BundleImporter: Sendable {
 
         var expected: [String: (Derivation, String)] = [snapshotDerivation.hash: (snapshotDerivation, "the board snapshot")]
         var packages: [String: LockFile.Package] = [:]
-        for package in lock.buildenv?.packages ?? [] {
+        for package in lock.allPackages {
             guard let derivation = package.derivation else { throw LockError.packageUnpinned(package: package.pin) }
             expected[derivation.hash] = (derivation, "package \(package.pin)")
             packages[derivation.hash] = package

@@ -15,6 +15,9 @@ public struct Derivation: Sendable, Codable, Equatable {
         /// One pinned Debian binary package (.deb) of the build environment, named by the
         /// SHA-256 the lock pins; checked against it before it enters the store.
         case package = "deb"
+        /// A flat Debian repository of pinned .debs (the OS's closure), made from the store's
+        /// package entries; fixed by the lock like the build environment.
+        case repository = "repo"
         /// Files that came with an imported generation (its SBOM, provenance), kept beside it.
         case attestation
     }

@@ -20,6 +20,12 @@ public struct DiskProvisioner: Sendable {
         public var pbkdfMemoryKiB: Int = 65536
         /// Fixed Argon2 time cost instead of cryptsetup's benchmark (tests use a small one).
         public var pbkdfIterations: Int?
+        /// A verity OS's disk: a GPT with root slots A and B and a state partition (see
+        /// `GPTDiskLayout`), each LUKS2; nil is the single encrypted image of a plain OS.
+        public var verityLayout: VerityLayout?
+        /// Tests only: the byte at this offset of slot A's image is inverted before it is
+        /// encrypted (a tampered root the unlocker must refuse).
+        public var tamperOffset: Int64?
 
         public init(osImage: URL, passphraseFile: URL, output: URL, luksUUID: String? = nil, keyFile: URL? = nil) {
             self.osImage = osImage
@@ -27,6 +33,20 @@ public struct DiskProvisioner: Sendable {
             self.output = output
             self.luksUUID = luksUUID
             self.keyFile = keyFile
+        }
+    }
+
+    /// The LUKS UUIDs of slot B and the state partition (slot A's is `luksUUID`), and the
+    /// state's size.
+    public struct VerityLayout: Sendable, Equatable {
+        public var slotBUUID: String
+        public var stateUUID: String
+        public var stateSize: Int64
+
+        public init(slotBUUID: String, stateUUID: String, stateSize: Int64 = 128 << 20) {
+            self.slotBUUID = slotBUUID
+            self.stateUUID = stateUUID
+            self.stateSize = stateSize
         }
     }
 
@@ -42,6 +62,7 @@ public struct DiskProvisioner: Sendable {
     /// Makes the disk; `progress` hears "disk copy" and "disk encrypt" (bytes encrypted so
     /// far, from cryptsetup's own progress report).
     public func provision(_ request: Request, progress: ProgressSink? = nil) throws {
+        if let layout = request.verityLayout { return try provisionVerity(request, layout: layout, progress: progress) }
         let passphrase = try Self.readPassphrase(request.passphraseFile)
         guard FileManager.default.fileExists(atPath: request.osImage.path) else {
             throw DiskError.missingImage(path: request.osImage.path)
@@ -75,6 +96,90 @@ public struct DiskProvisioner: Sendable {
             try FileManager.default.removeItem(at: request.output)
         }
         try FileManager.default.moveItem(at: temp, to: request.output)
+    }
+
+    /// The GPT disk of a verity OS: slot A and slot B (the image, encrypted separately, each
+    /// with its own volume key), the state (an empty ext4, encrypted), then the table written
+    /// by sfdisk and each partition copied into place. Everything is made beside the output
+    /// and renamed into place only when complete.
+    func provisionVerity(_ request: Request, layout: VerityLayout, progress: ProgressSink?) throws {
+        let passphrase = try Self.readPassphrase(request.passphraseFile)
+        guard FileManager.default.fileExists(atPath: request.osImage.path) else {
+            throw DiskError.missingImage(path: request.osImage.path)
+        }
+        guard let slotAUUID = request.luksUUID else { throw DiskError.cryptsetupFailed(step: "layout", output: "a verity disk needs slot A's LUKS UUID (the board's [disk] root_uuid)") }
+        let folder = request.output.deletingLastPathComponent().appendingPathComponent(".\(request.output.lastPathComponent).partial-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        func encryptedCopy(of source: URL?, size: Int64, uuid: String, name: String, tamper: Int64?) throws -> URL {
+            let file = folder.appendingPathComponent(name)
+            if let source { try FileManager.default.copyItem(at: source, to: file) } else { FileManager.default.createFile(atPath: file.path, contents: nil) }
+            let handle = try FileHandle(forUpdating: file)
+            if let tamper {
+                try handle.seek(toOffset: UInt64(tamper))
+                let byte = try handle.read(upToCount: 1) ?? Data([0])
+                try handle.seek(toOffset: UInt64(tamper))
+                try handle.write(contentsOf: Data([~(byte.first ?? 0)]))
+            }
+            try handle.truncate(atOffset: UInt64(size))
+            try handle.close()
+            if source == nil {
+                // The state: an empty ext4 (journalled: it is written) made before encryption.
+                let mkfs = try runner.run("mkfs.ext4", ["-q", "-F", "-L", "ownerboot-state", file.path])
+                guard mkfs.succeeded else { throw DiskError.cryptsetupFailed(step: "mkfs.ext4 state", output: mkfs.stderrText) }
+            }
+            let grown = try FileHandle(forWritingTo: file)
+            try grown.truncate(atOffset: UInt64(size + Int64(Self.headerReserve)))
+            try grown.close()
+            var arguments = [
+                "reencrypt", "--encrypt", "--type", "luks2", "--reduce-device-size", "\(Self.headerReserve >> 20)M",
+                "--key-file", "-", "--batch-mode", "--uuid", uuid,
+            ] + pbkdfArguments(request)
+            arguments.append(file.path)
+            let result = try encrypt(arguments, passphrase: passphrase, progress: progress)
+            guard result.succeeded else { throw DiskError.cryptsetupFailed(step: "encrypt \(name)", output: result.stdoutText + result.stderrText) }
+            if let keyFile = request.keyFile {
+                let add = try runner.run("cryptsetup", ["luksAddKey", "--batch-mode", "--key-file", "-"] + pbkdfArguments(request) + [file.path, keyFile.path], stdin: passphrase)
+                guard add.succeeded else { throw DiskError.cryptsetupFailed(step: "add key file to \(name)", output: add.stderrText) }
+            }
+            return file
+        }
+
+        // Whole 4 KiB blocks (cryptsetup works in sectors; the padding is zeros past the hash tree).
+        let imageSize = ((((try FileManager.default.attributesOfItem(atPath: request.osImage.path))[.size] as? NSNumber)?.int64Value ?? 0) + 4095) / 4096 * 4096
+        let slotA = try encryptedCopy(of: request.osImage, size: imageSize, uuid: slotAUUID, name: "root-a", tamper: request.tamperOffset)
+        let slotB = try encryptedCopy(of: request.osImage, size: imageSize, uuid: layout.slotBUUID, name: "root-b", tamper: nil)
+        let state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil)
+
+        let table = GPTDiskLayout(seed: slotAUUID, slotSize: imageSize + Int64(Self.headerReserve), stateSize: layout.stateSize + Int64(Self.headerReserve))
+        let disk = folder.appendingPathComponent("disk.img")
+        FileManager.default.createFile(atPath: disk.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: disk)
+        try handle.truncate(atOffset: UInt64(table.size))
+        try handle.close()
+        let sfdisk = try runner.run("sfdisk", ["--quiet", "--no-reread", "--no-tell-kernel", disk.path], stdin: Data(table.sfdiskScript.utf8))
+        guard sfdisk.succeeded else { throw DiskError.cryptsetupFailed(step: "sfdisk (GPT)", output: sfdisk.stderrText + sfdisk.stdoutText) }
+        for (file, partition) in zip([slotA, slotB, state], table.partitions) {
+            try Self.copy(file, into: disk, at: partition.offset, limit: partition.size)
+        }
+        if FileManager.default.fileExists(atPath: request.output.path) { try FileManager.default.removeItem(at: request.output) }
+        try FileManager.default.moveItem(at: disk, to: request.output)
+    }
+
+    /// Copies `file` into `disk` at `offset` in 4 MiB chunks; refuses a file larger than `limit`.
+    static func copy(_ file: URL, into disk: URL, at offset: Int64, limit: Int64) throws {
+        let input = try FileHandle(forReadingFrom: file)
+        defer { try? input.close() }
+        let output = try FileHandle(forWritingTo: disk)
+        defer { try? output.close() }
+        try output.seek(toOffset: UInt64(offset))
+        var written: Int64 = 0
+        while let chunk = try input.read(upToCount: 4 << 20), !chunk.isEmpty {
+            written += Int64(chunk.count)
+            guard written <= limit else { throw DiskError.cryptsetupFailed(step: "copy \(file.lastPathComponent)", output: "it is larger than its partition (\(limit) bytes)") }
+            try output.write(contentsOf: chunk)
+        }
     }
 
     /// `cryptsetup reencrypt`, with its JSON progress lines followed while it runs when

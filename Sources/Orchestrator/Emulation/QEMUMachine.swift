@@ -37,6 +37,8 @@ public struct QEMUMachine: Sendable, Equatable {
     public var kernel: String? = nil
     public var initrd: String? = nil
     public var append: String? = nil
+    /// Without it a guest reboot ends QEMU (`-no-reboot`), which most scenarios want.
+    public var allowsReboot = false
 
     public init(
         binary: String = "qemu-system-x86_64", machineType: String = "pc", accelerator: Accelerator = .tcg,
@@ -55,7 +57,8 @@ public struct QEMUMachine: Sendable, Equatable {
     public var arguments: [String] {
         var args = [
             "-M", machineType, "-accel", accelerator.rawValue, "-m", "\(memoryMiB)",
-            "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+        ] + (allowsReboot ? [] : ["-no-reboot"]) + [
             "-nodefaults",
         ]
         if let bios { args += ["-bios", bios] }

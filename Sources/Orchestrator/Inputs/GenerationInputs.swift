@@ -16,7 +16,7 @@ public enum GenerationInputs {
 
     /// The store entries a lock pins: each .deb (when pinned by hash), then each source.
     public static func pinnedEntries(of lock: LockFile) -> [Derivation] {
-        (lock.buildenv?.packages ?? []).compactMap(\.derivation) + lock.sources.keys.sorted().compactMap(lock.sourceDerivation)
+        lock.allPackages.compactMap(\.derivation) + lock.sources.keys.sorted().compactMap(lock.sourceDerivation)
     }
 
     /// Every derivation hash some recorded generation needs.

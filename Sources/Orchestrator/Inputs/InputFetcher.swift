@@ -33,7 +33,7 @@ public struct InputFetcher: Sendable {
 
     public func fetch(_ lock: LockFile, progress: ProgressSink = { _ in }) throws -> Summary {
         guard let env = lock.buildenv else { throw LockError.unreadable(path: "\(lock.board)/ownerboot.lock", reason: "it pins no build environment") }
-        let packages = try PackageFetcher(store: store, download: downloadPackages).fetch(env.packages, progress: progress)
+        let packages = try PackageFetcher(store: store, download: downloadPackages).fetch(env.packages + (lock.os?.packages ?? []).filter { package in !env.packages.contains(package) }, progress: progress)
         var summary = Summary(board: lock.board, packages: packages, sourcesFetched: [], sourcesPresent: [],
                               fetchedBytes: packages.fetchedBytes, totalBytes: packages.totalBytes)
         for name in lock.sources.keys.sorted() {

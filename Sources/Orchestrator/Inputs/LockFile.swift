@@ -51,17 +51,35 @@ public struct LockFile: Codable, Sendable, Equatable {
     public var board: String
     public var request: String
     public var buildenv: BuildEnvironment?
+    /// The OS image's package closure (`[os]`), pinned like the build environment's.
+    public var os: BuildEnvironment? = nil
     public var sources: [String: Source]
+
+    /// Every pinned .deb (build environment and OS), each once.
+    public var allPackages: [Package] {
+        var seen: Set<String> = []
+        return ((buildenv?.packages ?? []) + (os?.packages ?? [])).filter { seen.insert("\($0.pin) \($0.architecture) \($0.sha256 ?? "-")").inserted }
+    }
+
+    public init(board: String, request: String, buildenv: BuildEnvironment?, os: BuildEnvironment? = nil, sources: [String: Source]) {
+        self.board = board
+        self.request = request
+        self.buildenv = buildenv
+        self.os = os
+        self.sources = sources
+    }
 
     /// What the board asks for, hashed: the build environment spec and the source specs.
     public static func requestHash(for board: Board) -> String {
         struct Request: Encodable {
             let buildenv: BuildEnvironmentSpec?
             let sources: [SourceSpec]
+            /// Absent for boards without `[os]`, so their request hash (and lock) is unchanged.
+            let os: [String]?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Request(buildenv: board.buildEnvironment, sources: board.sources))) ?? Data()
+        let data = (try? encoder.encode(Request(buildenv: board.buildEnvironment, sources: board.sources, os: board.os?.request))) ?? Data()
         return SHA256Digest.hex(data)
     }
 
@@ -113,8 +131,12 @@ public struct LockFile: Codable, Sendable, Equatable {
     }
 
     /// The hash that fixes the build environment: suite, mirror, variant, pinned packages.
-    public var buildEnvironmentHash: String? {
-        guard let env = buildenv else { return nil }
+    public var buildEnvironmentHash: String? { buildenv.map(Self.packageSetHash) }
+
+    /// The hash that fixes the OS's local repository (the same encoding over its closure).
+    public var osPackagesHash: String? { os.map(Self.packageSetHash) }
+
+    static func packageSetHash(_ env: BuildEnvironment) -> String {
         let text = ([env.suite, env.mirror, env.variant] + env.packages.map { "\($0.name)=\($0.version) \($0.architecture) \($0.sha256 ?? "-")" }).joined(separator: "\n")
         return SHA256Digest.hex(Array(text.utf8))
     }

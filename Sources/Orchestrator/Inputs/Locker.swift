@@ -14,19 +14,32 @@ public struct Locker: Sendable {
         self.log = log
     }
 
-    public func lock(_ board: Board) throws -> LockFile {
+    /// `previous`: the board's current lock. With `keepUnchanged`, a part whose request did not
+    /// change (the build environment when only `[os]` changed) keeps its pins instead of being
+    /// re-resolved against the live mirror, so adding an OS does not move every component.
+    public func lock(_ board: Board, previous: LockFile? = nil, keepUnchanged: Bool = false) throws -> LockFile {
         var lock = LockFile(board: board.name, request: LockFile.requestHash(for: board), buildenv: nil, sources: [:])
         if let spec = board.buildEnvironment {
-            log("resolving the build environment (\(spec.packages.count) packages asked for)")
-            let tmp = store.root.appendingPathComponent(".tmp/lock-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: tmp) }
-            let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", ["--variant=\(spec.variant)", "--include=\(spec.packages.joined(separator: ","))", spec.suite, tmp.path, spec.mirror])
-            guard result.status == 0 else { throw LockError.resolveFailed(what: "the build environment", output: ProcessRunner.Result.tail(result.stderrText)) }
-            var packages = try BuildEnvironmentBuilder.packageList(root: tmp)
-            let hashes = try Self.debHashes(packages)
-            for index in packages.indices { packages[index].sha256 = hashes["\(packages[index].name)=\(packages[index].version)"] }
-            lock.buildenv = LockFile.BuildEnvironment(suite: spec.suite, mirror: spec.mirror, variant: spec.variant, packages: packages)
-            log("pinned \(packages.count) packages")
+            if keepUnchanged, let old = previous?.buildenv, old.suite == spec.suite, old.mirror == spec.mirror, old.variant == spec.variant,
+               Set(spec.packages).isSubset(of: Set(old.packages.map(\.name))), old.packages.allSatisfy({ $0.sha256 != nil }) {
+                log("keeping the build environment's \(old.packages.count) pins (unchanged request)")
+                lock.buildenv = old
+            } else {
+                log("resolving the build environment (\(spec.packages.count) packages asked for)")
+                lock.buildenv = try resolve(suite: spec.suite, mirror: spec.mirror, variant: spec.variant, packages: spec.packages, what: "the build environment")
+                log("pinned \(lock.buildenv!.packages.count) packages")
+            }
+        }
+        if let spec = board.os {
+            if keepUnchanged, let old = previous?.os, old.suite == spec.suite, old.mirror == spec.mirror, old.variant == spec.variant,
+               Set(spec.packages).isSubset(of: Set(old.packages.map(\.name))), old.packages.allSatisfy({ $0.sha256 != nil }) {
+                log("keeping the OS's \(old.packages.count) pins (unchanged request)")
+                lock.os = old
+            } else {
+                log("resolving the OS (\(spec.packages.count) packages asked for, \(spec.variant))")
+                lock.os = try resolve(suite: spec.suite, mirror: spec.mirror, variant: spec.variant, packages: spec.packages, what: "the OS")
+                log("pinned \(lock.os!.packages.count) OS packages")
+            }
         }
         for source in board.sources {
             log("fetching source \(source.name) (\(source.package) \(source.version))")
@@ -42,6 +55,19 @@ public struct Locker: Sendable {
             }
         }
         return lock
+    }
+
+    /// The closure mmdebstrap installs for `packages` (made once in a scratch folder), each
+    /// package pinned by version and .deb SHA-256.
+    func resolve(suite: String, mirror: String, variant: String, packages wanted: [String], what: String) throws -> LockFile.BuildEnvironment {
+        let tmp = store.root.appendingPathComponent(".tmp/lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let result = try ProcessRunner(timeout: 3600).run("mmdebstrap", ["--variant=\(variant)", "--include=\(wanted.joined(separator: ","))", suite, tmp.path, mirror])
+        guard result.status == 0 else { throw LockError.resolveFailed(what: what, output: ProcessRunner.Result.tail(result.stderrText)) }
+        var packages = try BuildEnvironmentBuilder.packageList(root: tmp)
+        let hashes = try Self.debHashes(packages)
+        for index in packages.indices { packages[index].sha256 = hashes["\(packages[index].name)=\(packages[index].version)"] }
+        return LockFile.BuildEnvironment(suite: suite, mirror: mirror, variant: variant, packages: packages)
     }
 
     /// "name=version" → SHA256 of the .deb, from apt's metadata (one apt-cache call).

@@ -18,6 +18,10 @@ public struct BoardTestSession: Sendable {
         /// The kernel and unlocker the ROM carries, for `payload` scenarios.
         public var kernel: URL?
         public var initrd: URL?
+        /// A verity OS: the GPT disk's slot B and state, and where slot A's hash tree starts
+        /// (a tampered-root disk changes a byte of the data before it).
+        public var verityLayout: DiskProvisioner.VerityLayout?
+        public var hashOffset: Int64?
 
         public init(rom: URL, osImage: URL, previousROM: URL?, variables: [String: String], luksUUID: String?, kernel: URL? = nil, initrd: URL? = nil) {
             self.kernel = kernel
@@ -54,6 +58,7 @@ public struct BoardTestSession: Sendable {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let disk = chosen.contains { $0.disk == .encrypted } ? try makeTestDisk() : nil
+        let tampered = chosen.contains { $0.disk == .tamperedRoot } ? try makeTestDisk(tampered: true) : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
         if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
@@ -72,7 +77,12 @@ public struct BoardTestSession: Sendable {
                         guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
                         payload = (kernel, initrd)
                     }
-                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload)
+                    let chosenDisk: URL? = switch scenario.disk {
+                    case .encrypted: disk
+                    case .tamperedRoot: tampered
+                    case .none: nil
+                    }
+                    result = runner.run(scenario, rom: rom, disk: chosenDisk, payload: payload)
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -95,12 +105,18 @@ public struct BoardTestSession: Sendable {
     }
 
     /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on).
-    func makeTestDisk() throws -> URL {
-        let passphrase = workDirectory.appendingPathComponent("test-passphrase")
+    /// `tampered`: one byte in the middle of slot A's data inverted (needs a verity OS).
+    func makeTestDisk(tampered: Bool = false) throws -> URL {
+        let passphrase = workDirectory.appendingPathComponent(tampered ? "test-passphrase-tampered" : "test-passphrase")
         try Data(tests.qemu.testPassphrase.utf8).write(to: passphrase, options: .atomic)
         defer { try? FileManager.default.removeItem(at: passphrase) }
-        let disk = workDirectory.appendingPathComponent("test-disk.img")
+        let disk = workDirectory.appendingPathComponent(tampered ? "tampered-disk.img" : "test-disk.img")
         var request = DiskProvisioner.Request(osImage: artifacts.osImage, passphraseFile: passphrase, output: disk, luksUUID: artifacts.luksUUID)
+        request.verityLayout = artifacts.verityLayout
+        if tampered {
+            guard let offset = artifacts.hashOffset, artifacts.verityLayout != nil else { throw TestSessionError.noVerityOS }
+            request.tamperOffset = offset / 2
+        }
         request.pbkdfIterations = 4
         request.pbkdfMemoryKiB = 32768
         try DiskProvisioner().provision(request)

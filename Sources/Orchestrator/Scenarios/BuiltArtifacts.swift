@@ -12,7 +12,12 @@ public enum BuiltArtifacts {
         let generations = try store.generations(board: board.name)
         guard let current = generations.first(where: { $0.setHash == setHash }) else { throw ArtifactError.notBuilt(board: board.name) }
         let rom = try romPath(current, board: board, store: store)
-        let os = try componentPath("os", current, board: board, store: store).appendingPathComponent("os.ext4")
+        let osFolder = try componentPath("os", current, board: board, store: store)
+        // A verity OS leaves os.img (ext4 + hash tree) and where its hash tree starts.
+        let verityImage = osFolder.appendingPathComponent("os.img")
+        let isVerity = FileManager.default.fileExists(atPath: verityImage.path)
+        let os = isVerity ? verityImage : osFolder.appendingPathComponent("os.ext4")
+        let hashOffset = isVerity ? (try? String(contentsOf: osFolder.appendingPathComponent("hash_offset"), encoding: .utf8)).flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } : nil
         let previous = generations.filter { $0.setHash != setHash }.reversed().lazy.compactMap { try? romPath($0, board: board, store: store) }.first
         guard let bytes = FileManager.default.contents(atPath: rom.path),
               let manifest = try OwnerbootManifest.read(fromImage: Array(bytes)) else {
@@ -23,10 +28,16 @@ public enum BuiltArtifacts {
         let initrd = unlocker.flatMap { dir in
             ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().first { $0.hasPrefix("initramfs.cpio") }.map { dir.appendingPathComponent($0) }
         }
-        return .init(
-            rom: rom, osImage: os, previousROM: previous,
-            variables: ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash],
+        var variables = ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash]
+        if let root = manifest.osRootHash { variables["os_root_hash"] = root }
+        var artifacts = BoardTestSession.Artifacts(
+            rom: rom, osImage: os, previousROM: previous, variables: variables,
             luksUUID: board.rootUUID, kernel: kernel, initrd: initrd)
+        if isVerity, let slotB = board.slotBUUID, let state = board.stateUUID {
+            artifacts.verityLayout = DiskProvisioner.VerityLayout(slotBUUID: slotB, stateUUID: state)
+            artifacts.hashOffset = hashOffset
+        }
+        return artifacts
     }
 
     static func componentPath(_ name: String, _ generation: Store.Generation, board: Board, store: Store) throws -> URL {

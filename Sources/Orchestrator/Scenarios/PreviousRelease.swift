@@ -17,12 +17,14 @@ public enum PreviousRelease {
     }
 
     /// The component whose builder gets the marker: one that is not the ROM and that no other
-    /// component reads (for the shipped boards the OS image, which only the disk carries), so
-    /// the firmware, kernel and unlocker stay cache hits; otherwise the last non-ROM one.
+    /// component reads (the busybox OS image of x230 and hp-abm, which only the disk carries),
+    /// so the firmware, kernel and unlocker stay cache hits; when the ROM reads every other
+    /// component (qemu-x86 pins its verity OS), the ROM's own builder, whose recipe is part of
+    /// the set hash: only the ROM is rebuilt; otherwise the last non-ROM one.
     public static func component(of board: Board) -> ComponentSpec? {
         let others = board.components.filter { $0.name != BuildPlan.romComponent }
         let read = Set(board.components.flatMap(\.inputs))
-        return others.last { !read.contains($0.name) } ?? others.last ?? board.components.last
+        return others.last { !read.contains($0.name) } ?? board.components.first { $0.name == BuildPlan.romComponent } ?? others.last ?? board.components.last
     }
 
     /// Copies the board folder to `directory/<name>` (links resolved) and appends the marker

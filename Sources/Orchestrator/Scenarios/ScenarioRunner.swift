@@ -46,6 +46,7 @@ public struct ScenarioRunner: Sendable {
         let start = Date()
         var machine = machine(rom: rom, disk: disk, payload: payload)
         machine.extraArguments += extraArguments
+        machine.allowsReboot = scenario.reboots
         var current = "start QEMU"
         func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
             ScenarioResult(
@@ -71,6 +72,20 @@ public struct ScenarioRunner: Sendable {
                     // The transcript shows what was typed, but never the passphrase itself.
                     current = "send \(text)"
                     console.send(substitute(text))
+                case .sendUntil(let text, let pattern, let timeout):
+                    let filled = substitute(pattern)
+                    let limit = min(timeout ?? remaining, remaining)
+                    current = "send \(text) until /\(filled)/ (timeout \(Int(limit)) s)"
+                    let deadline = Date().addingTimeInterval(limit)
+                    while true {
+                        console.send(substitute(text))
+                        do {
+                            try console.waitFor(filled, timeout: max(1, min(5, deadline.timeIntervalSinceNow)), failOn: Self.fatalConsolePattern)
+                            break
+                        } catch ConsoleError.timedOut where Date() < deadline {
+                            continue
+                        }
+                    }
                 case .exit(let status, let timeout):
                     let limit = min(timeout ?? remaining, remaining)
                     current = "exit with status \(status) (timeout \(Int(limit)) s)"

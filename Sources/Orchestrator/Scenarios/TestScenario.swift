@@ -21,11 +21,17 @@ public struct TestScenario: Sendable, Equatable, Codable {
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
         case encrypted, none
+        /// The encrypted disk with one byte of root slot A's image changed before encryption
+        /// (a verity OS): the unlocker must refuse it.
+        case tamperedRoot = "tampered-root"
     }
 
     public enum Step: Sendable, Equatable, Codable {
         case expect(pattern: String, timeout: Double?)
         case send(text: String)
+        /// Types `text` and waits a few seconds for `pattern`, again until it appears or the
+        /// timeout passes (for a shell whose start the console cannot see exactly).
+        case sendUntil(text: String, pattern: String, timeout: Double?)
         case exit(status: Int32, timeout: Double?)
     }
 
@@ -35,13 +41,17 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var disk: DiskSource
     public var timeout: Double
     public var steps: [Step]
+    /// The guest may reboot (QEMU keeps running, the disk's snapshot overlay with it): for
+    /// state that must survive a reboot. Otherwise a reboot ends QEMU.
+    public var reboots: Bool = false
 
-    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step]) {
+    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false) {
         self.name = name
         self.description = description
         self.rom = rom
         self.disk = disk
         self.timeout = timeout
         self.steps = steps
+        self.reboots = reboots
     }
 }

@@ -7,9 +7,9 @@ import TOMLKit
 public struct TestScenarioLoader: Sendable {
     public init() {}
 
-    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps"]
+    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots"]
     static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append"]
-    static let stepKeys: Set<String> = ["expect", "send", "exit", "timeout"]
+    static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "timeout"]
 
     public func load(_ file: URL) throws -> BoardTests {
         let text: String
@@ -79,19 +79,22 @@ public struct TestScenarioLoader: Sendable {
                 let timeout = step["timeout"]?.double ?? step["timeout"]?.int.map(Double.init)
                 if let pattern = step["expect"]?.string {
                     steps.append(.expect(pattern: pattern, timeout: timeout))
+                } else if let text = step["send"]?.string, let pattern = step["until"]?.string {
+                    steps.append(.sendUntil(text: text, pattern: pattern, timeout: timeout))
                 } else if let text = step["send"]?.string {
                     steps.append(.send(text: text))
                 } else if let status = step["exit"]?.int {
                     steps.append(.exit(status: Int32(status), timeout: timeout))
                 } else {
-                    throw BoardError.invalidValue(file: file, line: line, key: key, value: "\(step)", expected: "one of expect = \"regex\", send = \"text\", exit = STATUS")
+                    throw BoardError.invalidValue(file: file, line: line, key: key, value: "\(step)", expected: "one of expect = \"regex\", send = \"text\" (with until = \"regex\": typed again every few seconds until the regex appears), exit = STATUS")
                 }
             }
             if steps.isEmpty { throw BoardError.missingKey(file: file, key: "scenario \(name) steps") }
             scenarios.append(TestScenario(
                 name: name, description: table["description"]?.string ?? "",
                 rom: try choice("rom", TestScenario.ROMSource.built), disk: try choice("disk", TestScenario.DiskSource.encrypted),
-                timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps))
+                timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps,
+                reboots: table["reboots"]?.bool ?? false))
         }
         let names = scenarios.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {

@@ -23,6 +23,16 @@ struct BoardsCommand: ParsableCommand {
         let chips: [ChipSpec]
         let flashSize: Int
         let descriptor: DescriptorSpec?
+        /// What OS the board boots and how the firmware pins it.
+        let os: String
+    }
+
+    /// The board's OS choice in one line.
+    static func osSummary(_ board: Board) -> String {
+        if let os = board.os {
+            return "Debian \(os.suite) \(os.variant) + \(os.packages.count) packages, read-only under dm-verity; its root hash is on the ROM's kernel command line; the kernel in flash boots it"
+        }
+        return "busybox test OS (ext4 in LUKS2); the flash is too small for a systemd-capable kernel beside the firmware, and kexec of an OS kernel from a verified root is not implemented yet"
     }
 
     func run() throws {
@@ -30,7 +40,7 @@ struct BoardsCommand: ParsableCommand {
         let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
-                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor)
+                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, os: Self.osSummary($0))
         }
         if json { return try JSONOutput.print(rows) }
         for row in rows {
@@ -46,6 +56,7 @@ struct BoardsCommand: ParsableCommand {
             if let d = row.descriptor {
                 print("  Intel flash descriptor: ownerboot writes \(d.writeRegions.joined(separator: ", ")) (built for BIOS region \(ByteRange(start: d.biosStart, length: d.biosLength))); the other regions stay the owner's")
             }
+            print("  OS: \(row.os)")
             print("  write protection: \(row.writeProtect.map { "\(ByteRange(start: $0.start, length: $0.length)) \($0.mode.rawValue)" } ?? "none applied by ownerboot")")
         }
     }

@@ -8,13 +8,16 @@ struct LockCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME).") var board: String?
+    @Flag(help: "Keep the current pins of the build environment and OS where what they ask for did not change (only new parts are resolved).") var keep = false
 
     func run() throws {
         global.bootstrapLogging()
         let board = try BoardSelection.load(board, global: global)
         let store = try Store()
-        let lock = try Locker(store: store, log: { print("lock: \($0)") }).lock(board)
+        let previous = FileManager.default.fileExists(atPath: board.lockFile.path) ? try LockFile.read(board.lockFile) : nil
+        let lock = try Locker(store: store, log: { print("lock: \($0)") }).lock(board, previous: previous, keepUnchanged: keep)
         try lock.write(to: board.lockFile)
-        print("wrote \(board.lockFile.path): \(lock.buildenv?.packages.count ?? 0) packages, \(lock.sources.count) sources")
+        let os = lock.os.map { ", \($0.packages.count) OS packages" } ?? ""
+        print("wrote \(board.lockFile.path): \(lock.buildenv?.packages.count ?? 0) packages\(os), \(lock.sources.count) sources")
     }
 }

@@ -1,1 +1,1 @@
-../../qemu-x86/builders/os.sh
+../../qemu-x86/builders/busybox-os.sh

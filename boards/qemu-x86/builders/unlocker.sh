@@ -1,5 +1,5 @@
 # unlocker: the initramfs tree. busybox and cryptsetup come from the pinned build environment
-# (busybox-static, cryptsetup-bin), with cryptsetup's shared-library closure read from
+# (busybox-static, cryptsetup-bin: cryptsetup and veritysetup), with their shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
 # Inputs: /inputs/unlocker-init.sh. Output: /out/root (packed to /out/initramfs.cpio.gz).
@@ -8,7 +8,7 @@ mkdir -p $stage
 cd $stage
 mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
 cp /bin/busybox bin/busybox
-for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp dmesg; do
+for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp mv dd dmesg; do
     ln -s busybox bin/$applet
 done
 cp /inputs/unlocker-init.sh init
@@ -23,8 +23,10 @@ resolve() {
     return 1
 }
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
-todo=$(command -v cryptsetup)
-cp "$todo" sbin/cryptsetup
+# veritysetup opens a dm-verity root with the hash the firmware pins (same library closure).
+todo="$(command -v cryptsetup) $(command -v veritysetup)"
+cp $(command -v cryptsetup) sbin/cryptsetup
+cp $(command -v veritysetup) sbin/veritysetup
 # glibc dlopen()s libgcc_s for pthread_exit (cryptsetup's Argon2 threads): it is in no
 # DT_NEEDED list, so it joins the closure by name.
 cp -L "$(resolve libgcc_s.so.1)" lib/x86_64-linux-gnu/libgcc_s.so.1

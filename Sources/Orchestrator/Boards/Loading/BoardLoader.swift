@@ -15,14 +15,15 @@ public struct BoardLoader: Sendable {
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
         "write_protect": ["start", "length", "mode"],
         "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
-        "disk": ["root_uuid"],
+        "disk": ["root_uuid", "slot_b_uuid", "state_uuid"],
+        "os": ["suite", "mirror", "variant", "packages", "hostname", "users", "ssh_keys", "overlay"],
         "sources": [],
         "components": [],
     ]
     /// Tables of named tables (`[sources.NAME]`, `[components.NAME]`) and their keys.
     static let namedSections: [String: Set<String>] = [
         "sources": ["kind", "package", "version"],
-        "components": ["builder", "inputs", "env", "pack"],
+        "components": ["builder", "inputs", "env", "pack", "sandbox"],
     ]
 
     public func load(_ file: URL) throws -> Board {
@@ -114,8 +115,36 @@ public struct BoardLoader: Sendable {
             }
             return SourceSpec(name: sourceName, kind: kind, package: try fields.string(section, "package"), version: try fields.string(section, "version"))
         }
+        var os: OSSpec?
+        if root["os"] != nil {
+            let users = try fields.optionalStringArray("os", "users") ?? []
+            for user in users where !OSSpec.isValidUserName(user) {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("users", in: "os"), key: "os.users", value: "\"\(user)\"", expected: "lower-case user names ([a-z_][a-z0-9_-]*, at most 32 characters)")
+            }
+            let keys = try fields.optionalStringArray("os", "ssh_keys") ?? []
+            for key in keys where !OSSpec.isPublicKeyLine(key) {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("ssh_keys", in: "os"), key: "os.ssh_keys", value: "\"\(key.prefix(40))…\"", expected: "OpenSSH public key lines (\"ssh-ed25519 AAAA… comment\"); never a private key")
+            }
+            let hostname = try fields.optionalString("os", "hostname") ?? name
+            guard OSSpec.isValidHostname(hostname) else {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("hostname", in: "os"), key: "os.hostname", value: "\"\(hostname)\"", expected: "a host name (letters, digits, '-', at most 63 characters)")
+            }
+            let overlay = try fields.optionalString("os", "overlay")
+            if let overlay {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(overlay).path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw BoardError.missingFile(file: path, line: lines.lineOfKey("overlay", in: "os"), key: "os.overlay", path: overlay)
+                }
+            }
+            os = OSSpec(
+                suite: try fields.optionalString("os", "suite") ?? buildEnvironment?.suite ?? "bookworm",
+                mirror: try fields.optionalString("os", "mirror") ?? buildEnvironment?.mirror ?? "http://deb.debian.org/debian",
+                variant: try fields.optionalString("os", "variant") ?? "minbase",
+                packages: try fields.optionalStringArray("os", "packages") ?? OSSpec.defaultPackages,
+                hostname: hostname, users: users, sshKeys: keys, overlay: overlay)
+        }
         let componentNames = try sortedNames("components", root, lines)
-        let known = Set(sources.map(\.name) + componentNames)
+        let known = Set(sources.map(\.name) + componentNames + (os == nil ? [] : [OSSpec.packagesInput]))
         let components = try componentNames.map { componentName in
             let section = "components.\(componentName)"
             let builder = try fields.string(section, "builder")
@@ -155,7 +184,11 @@ public struct BoardLoader: Sendable {
                 }
                 pack = PackSpec(tree: tree, output: output, compression: compression, devices: table["devices"]?.array?.compactMap(\.string) ?? [])
             }
-            return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack)
+            let sandbox = try fields.optionalString(section, "sandbox")
+            if let sandbox, !ComponentSpec.sandboxModes.contains(sandbox) {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("sandbox", in: section), key: "\(section).sandbox", value: "\"\(sandbox)\"", expected: ComponentSpec.sandboxModes.joined(separator: ", "))
+            }
+            return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack, sandbox: sandbox)
         }
         return Board(
             name: name,
@@ -168,6 +201,9 @@ public struct BoardLoader: Sendable {
             sources: sources,
             components: components,
             rootUUID: try fields.optionalString("disk", "root_uuid"),
+            os: os,
+            slotBUUID: try fields.optionalString("disk", "slot_b_uuid"),
+            stateUUID: try fields.optionalString("disk", "state_uuid"),
             directory: directory)
     }
 
