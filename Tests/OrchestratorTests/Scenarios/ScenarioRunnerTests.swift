@@ -46,6 +46,21 @@ import Testing
         #expect(result.lastLines?.contains("tinybios: ready") == true)
     }
 
+    @Test func sendUntilTypesAgainUntilThePatternAppears() throws {
+        let ok = toml.replacingOccurrences(of: "{ send = \"{word}\" },\n  { expect = \"{word}\" },", with: "{ send = \"{word}\", until = \"{word}\", timeout = 20 },")
+        #expect(ok != toml)
+        let passed = try runEcho(ok)
+        #expect(passed.passed, "\(passed.failure ?? "")")
+        // A pattern that never comes: typed again every few seconds, then the step fails.
+        let never = toml.replacingOccurrences(of: "{ send = \"{word}\" },\n  { expect = \"{word}\" },", with: "{ send = \"again\", until = \"never-seen\", timeout = 12 },")
+        let failed = try runEcho(never)
+        #expect(!failed.passed)
+        #expect(failed.failedStep == "send again until /never-seen/ (timeout 12 s)")
+        #expect(failed.seconds >= 11)
+        let console = (failed.lastLines ?? "")
+        #expect(console.components(separatedBy: "again").count - 1 >= 2, "typed more than once: \(console)")
+    }
+
     @Test func wrongExitStatusFails() throws {
         let result = try runEcho(toml.replacingOccurrences(of: "exit = 3", with: "exit = 0"))
         #expect(!result.passed)
