@@ -111,7 +111,8 @@ if [ -n "$verity" ]; then
     mount -t tmpfs -o mode=0755,nosuid,nodev run /mnt/root/run
     mkdir -p /mnt/root/run/ownerboot/state
     mount --move /mnt/state /mnt/root/run/ownerboot/state
-    [ -x /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"
+    # systemd's /sbin/init is an absolute symlink: it resolves only inside the new root.
+    [ -x /mnt/root/sbin/init ] || [ -L /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"
     echo "ownerboot: verity root $verity verified on $device, state on $state; starting the OS"
     umount /proc /sys
     mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev

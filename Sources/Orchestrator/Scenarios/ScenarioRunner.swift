@@ -80,7 +80,7 @@ public struct ScenarioRunner: Sendable {
                     while true {
                         console.send(substitute(text))
                         do {
-                            try console.waitFor(filled, timeout: max(1, min(5, deadline.timeIntervalSinceNow)), failOn: Self.fatalConsolePattern)
+                            try console.waitFor(filled, timeout: max(1, min(10, deadline.timeIntervalSinceNow)), failOn: Self.fatalConsolePattern)
                             break
                         } catch ConsoleError.timedOut where Date() < deadline {
                             continue

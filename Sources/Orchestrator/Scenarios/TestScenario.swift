@@ -29,7 +29,7 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public enum Step: Sendable, Equatable, Codable {
         case expect(pattern: String, timeout: Double?)
         case send(text: String)
-        /// Types `text` and waits a few seconds for `pattern`, again until it appears or the
+        /// Types `text` and waits up to 10 s for `pattern`, again until it appears or the
         /// timeout passes (for a shell whose start the console cannot see exactly).
         case sendUntil(text: String, pattern: String, timeout: Double?)
         case exit(status: Int32, timeout: Double?)

@@ -52,11 +52,11 @@ import Testing
         let passed = try runEcho(ok)
         #expect(passed.passed, "\(passed.failure ?? "")")
         // A pattern that never comes: typed again every few seconds, then the step fails.
-        let never = toml.replacingOccurrences(of: "{ send = \"{word}\" },\n  { expect = \"{word}\" },", with: "{ send = \"again\", until = \"never-seen\", timeout = 12 },")
+        let never = toml.replacingOccurrences(of: "{ send = \"{word}\" },\n  { expect = \"{word}\" },", with: "{ send = \"again\", until = \"never-seen\", timeout = 25 },")
         let failed = try runEcho(never)
         #expect(!failed.passed)
-        #expect(failed.failedStep == "send again until /never-seen/ (timeout 12 s)")
-        #expect(failed.seconds >= 11)
+        #expect(failed.failedStep == "send again until /never-seen/ (timeout 25 s)")
+        #expect(failed.seconds >= 24)
         let console = (failed.lastLines ?? "")
         #expect(console.components(separatedBy: "again").count - 1 >= 2, "typed more than once: \(console)")
     }

@@ -35,8 +35,12 @@ printf '# no resolver configured (ownerboot image); set one in the board overlay
 # The root is the verity device the unlocker opened: read-only, and systemd must not try to
 # remount it writable.
 printf '/dev/mapper/os / ext4 ro,noatime 0 0\ntmpfs /tmp tmpfs nosuid,nodev 0 0\n' > "$root/etc/fstab"
-# systemd-firstboot would prompt on the console for locale, time zone and a root password.
-ln -sf /dev/null "$root/etc/systemd/system/systemd-firstboot.service"
+# systemd-firstboot would prompt on the console for locale, time zone and a root password;
+# e2scrub checks writable LVM snapshots (there are none; it only delays the boot).
+for unit in systemd-firstboot.service e2scrub_reap.service e2scrub_all.timer; do ln -sf /dev/null "$root/etc/systemd/system/$unit"; done
+# The board's small kernel caps pid_max at 32768 (CONFIG_BASE_SMALL): systemd's 4194304 would
+# fail systemd-sysctl.service, so that one setting is masked.
+ln -sf /dev/null "$root/etc/sysctl.d/50-pid-max.conf"
 # Wired interfaces by DHCP with systemd-networkd (part of systemd; it does not hold up the boot
 # when there is no link or no DHCP server).
 mkdir -p "$root/etc/systemd/network"
@@ -51,11 +55,14 @@ ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
 
 [Service]
 Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
+ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
 
 [Install]
 WantedBy=multi-user.target
 EOF
+# One Ed25519 host key (RSA key generation takes minutes on a slow first boot).
+mkdir -p "$root/etc/ssh/sshd_config.d"
+echo "HostKey /etc/ssh/ssh_host_ed25519_key" > "$root/etc/ssh/sshd_config.d/ownerboot-hostkey.conf"
 # What booted, on the console once the boot is finished: board, generation, set hash, verity
 # root hash, the system state and failed units (scenarios read this line).
 install -m 0755 /inputs/os-report.sh "$root/usr/local/sbin/ownerboot-report"
