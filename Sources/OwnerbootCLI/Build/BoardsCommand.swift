@@ -32,7 +32,7 @@ struct BoardsCommand: ParsableCommand {
         if let os = board.os {
             return "Debian \(os.suite) \(os.variant) + \(os.packages.count) packages, read-only under dm-verity; its root hash is on the ROM's kernel command line; the kernel in flash boots it"
         }
-        return "busybox test OS (ext4 in LUKS2); the flash is too small for a systemd-capable kernel beside the firmware, and kexec of an OS kernel from a verified root is not implemented yet"
+        return "busybox test OS (ext4 in LUKS2), not the Debian OS yet: a systemd-capable kernel may not fit beside the firmware in a small flash (the x230 has ~140 KB free); kexec of the OS's own kernel from its verified root is the planned way, not implemented yet"
     }
 
     func run() throws {
