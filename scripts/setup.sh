@@ -28,8 +28,10 @@ packages=(
   liblzma-dev liblz4-dev zlib1g-dev libzstd-dev libsqlite3-dev
   # coreboot's own tools, used to cross-check the Boot formats
   coreboot-utils flashrom
+  # scripts/fuzz-seeds.sh (regenerating the committed seed corpora)
+  gcc
   # sandbox, build environments, sources
-  bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd cpio
+  bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd lz4 cpio
   # the emulated board: QEMU, disks
   qemu-system-x86 cryptsetup-bin e2fsprogs
   # signatures checked by the tools an evaluator already trusts
