@@ -9,7 +9,7 @@ public struct BoardLoader: Sendable {
     public init() {}
 
     static let sections: [String: Set<String>] = [
-        "board": ["name", "description", "arch"],
+        "board": ["name", "description", "arch", "protection"],
         "chip": ["name", "size", "programmer", "models", "access"],
         "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
@@ -171,7 +171,8 @@ public struct BoardLoader: Sendable {
             sources: sources,
             components: components,
             rootUUID: try fields.optionalString("disk", "root_uuid"),
-            directory: directory)
+            directory: directory,
+            protection: try fields.optionalString("board", "protection"))
     }
 
     /// The names under `[section.NAME]`, in the order the file lists them.
