@@ -49,11 +49,15 @@ public enum TamperedROM {
             guard let cbfstool, let payload else { throw TamperError.noTools(path: rom.path) }
             // A complete, bootable fallback/payload in the writable half, shadowing the real
             // one if the loader ever searched this region first (as one chip-wide CBFS did).
-            let result = try ProcessRunner(timeout: 120).run(cbfstool.path, [
-                output.path, "add-payload", "-r", normalRegion, "-n", "fallback/payload",
-                "-f", payload.kernel.path, "-I", payload.initrd.path, "-C", "\(cmdline) ownerboot.half=\(plantedHalf)",
-            ])
-            guard result.succeeded else { throw TamperError.cbfstool(status: result.status, output: result.stderrText + result.stdoutText) }
+            // The attacker owns the region: the normal payload makes room for it.
+            for arguments in [
+                ["remove", "-r", normalRegion, "-n", "normal/payload"],
+                ["add-payload", "-r", normalRegion, "-n", "fallback/payload", "-f", payload.kernel.path,
+                 "-I", payload.initrd.path, "-C", "\(cmdline) ownerboot.half=\(plantedHalf)"],
+            ] {
+                let result = try ProcessRunner(timeout: 120).run(cbfstool.path, [output.path] + arguments)
+                guard result.succeeded else { throw TamperError.cbfstool(status: result.status, output: result.stderrText + result.stdoutText) }
+            }
         }
     }
 }
