@@ -64,6 +64,18 @@ import Testing
         #expect(try SHA256Digest.hex(fileAt: chip) == before)
     }
 
+    @Test func identifyNamesBothHalvesGenerations() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try Store(home: dir.appendingPathComponent("home"))
+        let chip = Array(try Data(contentsOf: try rom(normal: 5, fallback: 2, in: dir)))
+        let id = try FleetIdentifier(store: store).identify(chip)
+        #expect(id.generation == 5 && id.fallbackGeneration == 2)
+        #expect(id.board == "qemu-x86")
+        let halves = try #require(ROMHalves(normal: 5, fallback: 2) as ROMHalves?)
+        #expect(halves.summary == "normal 5, fallback 2")
+    }
+
     @Test func tamperedROMsChangeOnlyTheNormalRegion() throws {
         let dir = try RepositoryPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
