@@ -3,7 +3,8 @@
 # twice and compared), then every QEMU scenario as a newcomer runs them: boot, retry, no-disk,
 # the ROM flashed into an emulated chip, and an update from an older generation on a
 # write-protected chip (`ownerboot test` builds that previous release itself: the board with
-# one comment line added, not recorded as a generation).
+# one comment line added, not recorded as a generation), and the normal/fallback firmware:
+# a normal region erased or its payload damaged falls back, files planted in it never run.
 # Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
 # coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
 # bottom chip holding a synthetic owner's backup), their kernel + unlocker + OS booted in
