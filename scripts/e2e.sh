@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Tier 2, end to end: a cold hermetic build of the emulated board (rebuilt in an air-gapped
 # home by e2e-offline.sh and compared there component by component), then every QEMU scenario
-# as a newcomer runs them: boot, retry, no-disk, the ROM flashed into an emulated chip, and an
+# as a newcomer runs them: boot, retry, no-disk, the ROM flashed into an emulated chip, an
 # update from an older generation on a write-protected chip (`ownerboot test` builds that
-# previous release itself: the board with one comment line added, not recorded as a generation).
+# previous release itself: the board with one comment line added, not recorded as a
+# generation), and the normal/fallback firmware: a normal region erased or its payload
+# damaged falls back, files planted in it never run.
 # Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
 # coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
 # bottom chip holding a synthetic owner's backup), their kernel + unlocker + OS booted in

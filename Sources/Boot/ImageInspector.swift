@@ -56,10 +56,10 @@ public enum ImageInspector {
                 let cbfs = try CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment)
                 let files: [CBFSFile]
                 do { files = try cbfs.files() } catch {
-                    walks.append(.init(cbfs: cbfs, files: .failure(error)))
+                    walks.append(.init(cbfs: cbfs, files: .failure(error), region: info.name))
                     throw error
                 }
-                walks.append(.init(cbfs: cbfs, files: .success(files)))
+                walks.append(.init(cbfs: cbfs, files: .success(files), region: info.name))
                 report.regions.append(.init(name: info.name, offset: info.offset, size: info.size, legacy: info.legacy, files: files))
                 for f in files where f.hash?.valid == false {
                     report.problems.append("CBFS file \(f.name) in \(info.name) does not match its \(f.hash!.algorithmName) hash")
@@ -77,6 +77,9 @@ public enum ImageInspector {
         }
         do {
             report.manifest = try OwnerbootManifest.read(from: walks)
+            if walks.contains(where: { $0.region == OwnerbootManifest.normalRegion }) {
+                report.fallbackManifest = try OwnerbootManifest.read(from: walks.filter { $0.region != OwnerbootManifest.normalRegion })
+            }
         } catch {
             report.problems.append("manifest: \(error)")
         }

@@ -105,7 +105,7 @@ public enum FlashError: UserFacingError, Equatable {
         case .imageSizeMismatch: return "build the ROM for this board (its size must equal the chip's)"
         case .foreignImage: return "flash a ROM built for this board, or pass --force-board 1 if you are sure"
         case .protectedRangeWouldChange(let protection, _):
-            return protection.howToUnprotect + "; or build a ROM that leaves the protected range as it is on the chip, or use a board whose policy writes only the unprotected regions"
+            return protection.howToUnprotect + "; or build a ROM that leaves the protected range as it is on the chip (a normal/fallback board: `[write_protect] fallback_generation` = the chip's fallback generation), or use a board whose policy writes only the unprotected regions"
         case .writeFailed(let changed, _):
             return changed ? "do not power the board off; run the flash again or write the backup back with `ownerboot flash --programmer P --image <backup>`" : "check the connection and try again"
         case .writeProtectFailed: return "check WP# is deasserted and the chip supports this range (`ownerboot wp status --programmer P`)"

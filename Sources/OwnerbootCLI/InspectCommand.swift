@@ -145,8 +145,12 @@ enum ImageReportText {
         }
         lines.append("")
         if let m = r.manifest {
-            lines.append("manifest: board \(m.board), generation \(m.generation), set \(m.setHash)\(m.version.map { ", version \($0)" } ?? "")")
+            let half = r.fallbackManifest == nil ? "" : " (normal half, writable)"
+            lines.append("manifest\(half): board \(m.board), generation \(m.generation), set \(m.setHash)\(m.version.map { ", version \($0)" } ?? "")")
             for (name, hash) in m.components.sorted(by: { $0.key < $1.key }) { lines.append("  \(name): \(hash)") }
+            if let f = r.fallbackManifest {
+                lines.append("manifest (fallback half, write-protected): board \(f.board), generation \(f.generation), set \(f.setHash)")
+            }
         } else {
             lines.append("manifest: none (not assembled by ownerboot)")
         }

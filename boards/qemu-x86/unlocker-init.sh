@@ -26,6 +26,8 @@ arg() {
 
 root_uuid=$(arg ownerboot.root_uuid) || rescue "no ownerboot.root_uuid= on the kernel command line"
 keyfile=$(arg ownerboot.keyfile)
+# Normal/fallback firmware: which set booted (rom.sh puts ownerboot.half= on each payload).
+half=$(arg ownerboot.half) && echo "ownerboot: firmware half=$half"
 
 echo "ownerboot: looking for the encrypted root (LUKS UUID $root_uuid)"
 device=
@@ -65,6 +67,8 @@ mkdir -p /mnt/root
 mount -t ext4 -o ro /dev/mapper/root /mnt/root || rescue "unlocked $device but could not mount it as ext4"
 [ -x /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"
 echo "ownerboot: unlocked $device, starting the OS"
+# A good boot: the next one may try the normal set again (ownerboot-rearm, rearm-normal.sh).
+if [ -n "$half" ] && [ -x /sbin/ownerboot-rearm ]; then ownerboot-rearm || true; fi
 umount /proc /sys
 mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev
 exec switch_root /mnt/root /sbin/init

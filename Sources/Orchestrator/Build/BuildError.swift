@@ -10,6 +10,7 @@ public enum BuildError: UserFacingError, Equatable {
     case cycle(path: [String])
     /// `build --expect SETHASH`: the board plans to another set than the one expected.
     case unexpectedSet(board: String, expected: String, planned: String)
+    case fallbackNotInStore(board: String, generation: Int, file: String)
 
     public var message: String {
         switch self {
@@ -25,6 +26,8 @@ public enum BuildError: UserFacingError, Equatable {
             return "the components depend on each other in a cycle: \(path.joined(separator: " → "))"
         case .unexpectedSet(let board, let expected, let planned):
             return "\(board) plans to set \(planned), not the expected \(expected): these inputs do not rebuild that generation"
+        case .fallbackNotInStore(let board, let generation, let file):
+            return "\(file): [write_protect] fallback_generation = \(generation), but the store holds no ROM of \(board) generation \(generation)"
         }
     }
 
@@ -35,6 +38,7 @@ public enum BuildError: UserFacingError, Equatable {
         case .notReproducible: return "the builder embeds something that varies (time, path, order): diffoscope the two outputs"
         case .missingInput: return "fix the component's inputs in board.toml"
         case .cycle: return "remove one of the dependencies in board.toml"
+        case .fallbackNotInStore: return "build that generation first (`ownerboot build board=… --generation N`), or name one `ownerboot generations` lists"
         case .unexpectedSet: return "build the generation's own snapshot (`--generation N` after `ownerboot import`), or compare `ownerboot plan` with the recorded generation to see which input differs"
         }
     }

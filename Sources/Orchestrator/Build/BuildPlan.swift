@@ -34,7 +34,11 @@ public struct BuildPlan: Sendable {
 
     /// `generation`: the number the ROM's manifest carries instead of the store's next one
     /// (a previous release made for a test is numbered below the current generation).
-    public static func make(board: Board, lock: LockFile, store: Store, generation numberOverride: Int? = nil) throws -> BuildPlan {
+    ///
+    /// `fallback`: the ROM (its derivation hash and output folder) whose write-protected half
+    /// this ROM keeps byte for byte; nil: the one `[write_protect] fallback_generation` names,
+    /// or none (the ROM carries this generation in both halves).
+    public static func make(board: Board, lock: LockFile, store: Store, generation numberOverride: Int? = nil, fallback: FallbackROM? = nil) throws -> BuildPlan {
         guard let envHash = lock.buildEnvironmentHash, let spec = board.buildEnvironment else {
             throw LockError.missing(board: board.name, path: board.lockFile.path)
         }
@@ -61,6 +65,16 @@ public struct BuildPlan: Sendable {
             order.append(name)
         }
         for component in board.components { try visit(component.name, []) }
+
+        var fallback = fallback
+        if fallback == nil, let number = board.writeProtect?.fallbackGeneration {
+            guard let recorded = try store.generations(board: board.name).first(where: { $0.number == number }),
+                  let hash = recorded.components[romComponent],
+                  FileManager.default.fileExists(atPath: store.path(hash: hash, name: romComponent).path) else {
+                throw BuildError.fallbackNotInStore(board: board.name, generation: number, file: board.directory.appendingPathComponent("board.toml").path)
+            }
+            fallback = FallbackROM(derivationHash: hash, directory: store.path(hash: hash, name: romComponent))
+        }
 
         var componentHashes: [String: String] = [:]
         var generation = 0, isNew = true, setHash = ""
@@ -98,6 +112,11 @@ public struct BuildPlan: Sendable {
                     inputs.append(.init(name: base, kind: .file, hash: try SHA256Digest.hex(fileAt: file)))
                     paths.append((base, file))
                 }
+            }
+            if name == romComponent, let fallback {
+                // Not a dependency to schedule: it is an earlier ROM, already in the store.
+                inputs.append(.init(name: "fallback", kind: .component, hash: fallback.derivationHash))
+                paths.append(("fallback", fallback.directory))
             }
             var env = component.env
             if let pack = component.pack { env["OWNERBOOT_PACK"] = pack.canonical }

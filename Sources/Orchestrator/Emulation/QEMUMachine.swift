@@ -37,6 +37,9 @@ public struct QEMUMachine: Sendable, Equatable {
     public var kernel: String? = nil
     public var initrd: String? = nil
     public var append: String? = nil
+    /// A guest reset restarts the machine (CMOS kept, as on hardware) instead of ending QEMU:
+    /// for firmware that falls back after resets and for tests that reboot on purpose.
+    public var allowsReboot = false
 
     public init(
         binary: String = "qemu-system-x86_64", machineType: String = "pc", accelerator: Accelerator = .tcg,
@@ -55,9 +58,10 @@ public struct QEMUMachine: Sendable, Equatable {
     public var arguments: [String] {
         var args = [
             "-M", machineType, "-accel", accelerator.rawValue, "-m", "\(memoryMiB)",
-            "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-nodefaults",
         ]
+        if !allowsReboot { args.insert("-no-reboot", at: args.count - 1) }
         if let bios { args += ["-bios", bios] }
         if let kernel { args += ["-kernel", kernel] }
         if let initrd { args += ["-initrd", initrd] }

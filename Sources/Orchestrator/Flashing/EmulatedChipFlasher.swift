@@ -5,7 +5,8 @@ import Logging
 /// Flashes a ROM into a dummy-programmer emulated chip (an image file) through the same
 /// `FlashOperation` a real board gets: identity check, write-protect plan, backup, write,
 /// readback. `protected` starts the chip with the board's hardware write protection on
-/// (SRP0 + BP bits for the upper quarter, WP# asserted), as a deployed board has it.
+/// (SRP0 + the BP bits for the board's `[write_protect]` range, WP# asserted), as a deployed
+/// board has it.
 public struct EmulatedChipFlasher: Sendable {
     public var board: Board
     public var backupDirectory: URL
@@ -15,11 +16,28 @@ public struct EmulatedChipFlasher: Sendable {
         self.backupDirectory = backupDirectory
     }
 
-    /// The dummy programmer string for a W25Q128FV backed by `chipImage`.
-    public static func programmer(chipImage: URL, protected: Bool) -> ProgrammerString {
+    /// The dummy programmer string for a W25Q128FV backed by `chipImage`; `protected`: its
+    /// status register protects `range` (default: the upper quarter) with WP# asserted.
+    public static func programmer(chipImage: URL, protected: Bool, range: (start: Int, length: Int)? = nil) -> ProgrammerString {
         var parameters = "emulate=W25Q128FV,image=\(chipImage.path)"
-        if protected { parameters += ",spi_status=0x94,hwwp=yes" }
+        if protected {
+            let status = statusRegister(start: range?.start ?? 0xC00000, length: range?.length ?? 0x400000) ?? 0x94
+            parameters += ",spi_status=0x\(String(status, radix: 16)),hwwp=yes"
+        }
         return ProgrammerString(name: "dummy", parameters: parameters)
+    }
+
+    /// The W25Q128FV's status register 1 protecting the top `length` bytes of its 16 MiB with
+    /// SRP0 set (TB = SEC = CMP = 0): BP = 1 protects the upper 256 KiB, each step doubles
+    /// (BP = 5: the upper quarter, 0x94; BP = 6: the upper half, 0x98). nil for a range the
+    /// BP bits cannot express.
+    public static func statusRegister(start: Int, length: Int) -> UInt8? {
+        let size = 16 << 20
+        guard length > 0, start + length == size else { return nil }
+        var bp = 1, covered = 256 << 10
+        while covered < length && bp < 7 { bp += 1; covered *= 2 }
+        guard covered == length || (bp == 7 && length == size) else { return nil }
+        return 0x80 | UInt8(bp << 2)
     }
 
     public func flash(rom: URL, chipImage: URL, protected: Bool) async throws -> FlashRecord {
@@ -27,7 +45,7 @@ public struct EmulatedChipFlasher: Sendable {
         logger.logLevel = .critical
         let image = FileManager.default.contents(atPath: rom.path).map { Array($0) }
         let operation = FlashOperation(
-            programmer: Self.programmer(chipImage: chipImage, protected: protected),
+            programmer: Self.programmer(chipImage: chipImage, protected: protected, range: board.writeProtect.map { ($0.start, $0.length) }),
             target: BoardFlashTarget.target(for: board, onProtected: .refuse, image: image),
             identity: ROMIdentityCheck(board: board.name),
             options: .init(backupDirectory: backupDirectory), logger: logger)

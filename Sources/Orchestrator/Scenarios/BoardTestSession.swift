@@ -1,3 +1,4 @@
+import Boot
 import Foundation
 import Support
 
@@ -18,6 +19,11 @@ public struct BoardTestSession: Sendable {
         /// The kernel and unlocker the ROM carries, for `payload` scenarios.
         public var kernel: URL?
         public var initrd: URL?
+        /// coreboot's cbfstool from the firmware build (the tampered-ROM scenarios use it).
+        public var cbfstool: URL?
+        /// For a normal/fallback board: this generation's normal half over the previous ROM's
+        /// protected half, what an update writes to a deployed chip (nil: use `rom`).
+        public var updateROM: URL?
 
         public init(rom: URL, osImage: URL, previousROM: URL?, variables: [String: String], luksUUID: String?, kernel: URL? = nil, initrd: URL? = nil) {
             self.kernel = kernel
@@ -111,6 +117,15 @@ public struct BoardTestSession: Sendable {
         switch scenario.rom {
         case .built, .payload:
             return artifacts.rom
+        case .normalErased, .normalPayloadCorrupted, .planted:
+            let output = workDirectory.appendingPathComponent("\(scenario.name).rom")
+            let v = artifacts.variables
+            var cmdline = "console=ttyS0,115200 no_timer_check ownerboot.board=\(v["board"] ?? "") ownerboot.generation=\(v["generation"] ?? "") ownerboot.set=\(v["set_hash"] ?? "")"
+            if let uuid = artifacts.luksUUID { cmdline += " ownerboot.root_uuid=\(uuid)" }
+            try TamperedROM.make(
+                scenario.rom, rom: artifacts.rom, output: output, cbfstool: artifacts.cbfstool,
+                payload: artifacts.kernel.flatMap { k in artifacts.initrd.map { (k, $0) } }, cmdline: cmdline)
+            return output
         case .flashed, .update:
             guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
             let chip = workDirectory.appendingPathComponent("\(scenario.name).chip.bin")
@@ -122,12 +137,30 @@ public struct BoardTestSession: Sendable {
             if scenario.rom == .update {
                 guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
                 try flash(previous, chip, false)
-                try flash(artifacts.rom, chip, true)
+                try flash(artifacts.updateROM ?? artifacts.rom, chip, true)
+                if artifacts.updateROM != nil { try Self.checkProtectedHalfKept(chip: chip, previous: previous) }
             } else {
                 try flash(artifacts.rom, chip, false)
             }
             return chip
         }
+    }
+}
+
+extension BoardTestSession {
+    /// After an update of a normal/fallback chip: everything outside the normal region (FMAP,
+    /// bootblock, the fallback set) is the previous ROM's, byte for byte.
+    static func checkProtectedHalfKept(chip: URL, previous: URL) throws {
+        guard let after = FileManager.default.contents(atPath: chip.path).map(Array.init),
+              let before = FileManager.default.contents(atPath: previous.path).map(Array.init),
+              after.count == before.count,
+              let area = FMAP.locate(in: before)?.map.area(named: TamperedROM.normalRegion) else {
+            throw TamperError.noNormalRegion(path: previous.path)
+        }
+        let normal = Int(area.offset)..<(Int(area.offset) + Int(area.size))
+        var differing: Int?
+        for i in 0..<after.count where !normal.contains(i) && after[i] != before[i] { differing = i; break }
+        if let differing { throw TestSessionError.protectedHalfChanged(offset: differing, chip: chip.path) }
     }
 }
 

@@ -23,10 +23,12 @@ public enum BuiltArtifacts {
         let initrd = unlocker.flatMap { dir in
             ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().first { $0.hasPrefix("initramfs.cpio") }.map { dir.appendingPathComponent($0) }
         }
-        return .init(
+        var artifacts = BoardTestSession.Artifacts(
             rom: rom, osImage: os, previousROM: previous,
             variables: ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash],
             luksUUID: board.rootUUID, kernel: kernel, initrd: initrd)
+        artifacts.cbfstool = (try? componentPath("firmware", current, board: board, store: store))?.appendingPathComponent("cbfstool")
+        return artifacts
     }
 
     static func componentPath(_ name: String, _ generation: Store.Generation, board: Board, store: Store) throws -> URL {

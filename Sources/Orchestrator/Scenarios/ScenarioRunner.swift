@@ -46,6 +46,7 @@ public struct ScenarioRunner: Sendable {
         let start = Date()
         var machine = machine(rom: rom, disk: disk, payload: payload)
         machine.extraArguments += extraArguments
+        machine.allowsReboot = scenario.reboots
         var current = "start QEMU"
         func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
             ScenarioResult(

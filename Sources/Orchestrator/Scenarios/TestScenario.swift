@@ -17,6 +17,16 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// as its coreboot payload loader would hand over. For real boards, whose firmware QEMU
         /// cannot run: it proves their kernel, unlocker and OS on an emulated disk controller.
         case payload
+        /// The built ROM with its writable half's CBFS region (FMAP `NORMAL`) erased to 0xFF:
+        /// a failed or interrupted update. A normal boot must fall back in the same boot.
+        case normalErased = "normal-erased"
+        /// The built ROM with the normal set's payload damaged: the normal boot resets until the
+        /// CMOS reboot counter runs out and the fallback boots (scenario needs `reboots`).
+        case normalPayloadCorrupted = "normal-payload-corrupted"
+        /// The built ROM with an attacker's files planted in the writable region: a bootable
+        /// `fallback/payload` (its command line says `ownerboot.half=planted`) and a
+        /// `coreboot-stages` override. None of them may run while CMOS selects the fallback.
+        case planted
     }
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
@@ -35,8 +45,11 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var disk: DiskSource
     public var timeout: Double
     public var steps: [Step]
+    /// The guest may reset (and the test reboot it) without QEMU ending: CMOS survives.
+    public var reboots = false
 
-    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step]) {
+    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false) {
+        self.reboots = reboots
         self.name = name
         self.description = description
         self.rom = rom

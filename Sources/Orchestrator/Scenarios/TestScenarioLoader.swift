@@ -7,7 +7,7 @@ import TOMLKit
 public struct TestScenarioLoader: Sendable {
     public init() {}
 
-    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps"]
+    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots"]
     static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append"]
     static let stepKeys: Set<String> = ["expect", "send", "exit", "timeout"]
 
@@ -91,7 +91,8 @@ public struct TestScenarioLoader: Sendable {
             scenarios.append(TestScenario(
                 name: name, description: table["description"]?.string ?? "",
                 rom: try choice("rom", TestScenario.ROMSource.built), disk: try choice("disk", TestScenario.DiskSource.encrypted),
-                timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps))
+                timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps,
+                reboots: table["reboots"]?.bool ?? false))
         }
         let names = scenarios.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {

@@ -10,14 +10,29 @@ struct GenerationsCommand: ParsableCommand {
     @Option(help: "The board (also: board=NAME).") var board: String?
     @Flag(help: "Print JSON.") var json = false
 
+    /// A generation and, when its ROM is in the store, the generation each half carries.
+    struct Row: Encodable {
+        let generation: Store.Generation
+        let halves: ROMHalves?
+
+        func encode(to encoder: Encoder) throws {
+            try generation.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encodeIfPresent(halves, forKey: .halves)
+        }
+        enum Key: String, CodingKey { case halves }
+    }
+
     func run() throws {
         global.bootstrapLogging()
         let board = try BoardSelection.load(board, global: global)
-        let generations = try Store().generations(board: board.name)
-        if json { return try JSONOutput.print(generations) }
+        let store = try Store()
+        let generations = try store.generations(board: board.name)
+        if json { return try JSONOutput.print(generations.map { Row(generation: $0, halves: ROMHalves.of($0, store: store)) }) }
         if generations.isEmpty { return print("\(board.name) has no generations yet: `ownerboot build board=\(board.name)`") }
         for g in generations {
-            print("\(g.number)\t\(ISO8601DateFormatter().string(from: g.createdAt))\tset \(g.setHash.prefix(16))\t" + g.components.keys.sorted().map { "\($0)=\(g.components[$0]!.prefix(8))" }.joined(separator: " "))
+            let halves = ROMHalves.of(g, store: store).map { "\t[\($0.summary)]" } ?? ""
+            print("\(g.number)\t\(ISO8601DateFormatter().string(from: g.createdAt))\tset \(g.setHash.prefix(16))\t" + g.components.keys.sorted().map { "\($0)=\(g.components[$0]!.prefix(8))" }.joined(separator: " ") + halves)
         }
     }
 }

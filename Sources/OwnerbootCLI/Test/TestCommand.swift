@@ -36,6 +36,9 @@ struct TestCommand: ParsableCommand {
             progress.note("no earlier generation of \(board.name) in the store: building its previous release (the board with one comment line added to a builder; not recorded as a generation)")
             artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
         }
+        if chosen.contains(where: { $0.rom == .update }), let previous = artifacts.previousROM {
+            artifacts.updateROM = try PreviousRelease.updateROM(board: board, previousROM: previous, currentROM: artifacts.rom, using: builder)
+        }
         progress.finish()
         let flasher = EmulatedChipFlasher(board: board, backupDirectory: work.appendingPathComponent("backups"))
         let session = BoardTestSession(

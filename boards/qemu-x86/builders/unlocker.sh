@@ -8,11 +8,13 @@ mkdir -p $stage
 cd $stage
 mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
 cp /bin/busybox bin/busybox
-for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp dmesg; do
+for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp dmesg dd; do
     ln -s busybox bin/$applet
 done
 cp /inputs/unlocker-init.sh init
 chmod 0755 init
+# Boards with normal/fallback firmware re-arm the normal set after a good boot.
+if [ -f /inputs/rearm-normal.sh ]; then cp /inputs/rearm-normal.sh sbin/ownerboot-rearm; chmod 0755 sbin/ownerboot-rearm; fi
 
 # The shared-library closure of cryptsetup: follow DT_NEEDED through the library path.
 resolve() {
