@@ -32,6 +32,9 @@ packages=(
   bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd cpio
   # the emulated board: QEMU, disks
   qemu-system-x86 cryptsetup-bin e2fsprogs
+  # measured boot and unattended unlock: the emulated TPM, tang, and the real clevis tools the
+  # scenarios check ownerboot's tokens against
+  swtpm swtpm-tools tpm2-tools clevis clevis-luks clevis-tpm2 tang jose
   # signatures checked by the tools an evaluator already trusts
   minisign signify-openbsd
 )

@@ -1,3 +1,4 @@
+import Boot
 import Foundation
 import Support
 
@@ -72,7 +73,11 @@ public struct BoardTestSession: Sendable {
                         guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
                         payload = (kernel, initrd)
                     }
-                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload)
+                    let tpm = try self.startTPM(for: scenario)
+                    defer { tpm?.close() }
+                    var runner = runner
+                    runner.variables.merge(try Self.pcrVariables(booted: rom, built: self.artifacts.rom, firmware: scenario.rom != .payload)) { $1 }
+                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload, extraArguments: tpm?.qemuArguments ?? [])
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -94,6 +99,37 @@ public struct BoardTestSession: Sendable {
         }
     }
 
+    /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path);
+    /// `{expected_pcr0}`…: those of the built ROM, which the device's owner expects. Equal
+    /// unless the scenario boots a tampered ROM. None for `payload` scenarios (no firmware).
+    static func pcrVariables(booted: URL, built: URL, firmware: Bool) throws -> [String: String] {
+        guard firmware else { return [:] }
+        var out: [String: String] = [:]
+        for (prefix, url) in [("", booted), ("expected_", built)] {
+            let image = [UInt8](try Data(contentsOf: url))
+            guard PCRPrediction.bootPaths(in: image).contains(.fallback) else { continue }
+            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
+            for index in 0..<8 { out["\(prefix)pcr\(index)"] = prediction.value(ofPCR: index) }
+        }
+        return out
+    }
+
+    /// The scenario's software TPM, started before QEMU: `fresh` gets an empty state of its
+    /// own, a named device keeps its state under the work directory for later scenarios.
+    func startTPM(for scenario: TestScenario) throws -> SoftwareTPM? {
+        let tpmRoot = workDirectory.appendingPathComponent("tpm")
+        switch scenario.tpm {
+        case .none:
+            return nil
+        case .fresh:
+            let state = tpmRoot.appendingPathComponent("fresh-\(scenario.name)")
+            try? FileManager.default.removeItem(at: state)
+            return try SoftwareTPM(stateDirectory: state)
+        case .device(let name):
+            return try SoftwareTPM(stateDirectory: tpmRoot.appendingPathComponent("device-\(name)"))
+        }
+    }
+
     /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on).
     func makeTestDisk() throws -> URL {
         let passphrase = workDirectory.appendingPathComponent("test-passphrase")
@@ -111,6 +147,11 @@ public struct BoardTestSession: Sendable {
         switch scenario.rom {
         case .built, .payload:
             return artifacts.rom
+        case .tampered:
+            let image = try TamperedROM.make(from: [UInt8](try Data(contentsOf: artifacts.rom)))
+            let url = workDirectory.appendingPathComponent("\(scenario.name).tampered.rom")
+            try Data(image).write(to: url, options: .atomic)
+            return url
         case .flashed, .update:
             guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
             let chip = workDirectory.appendingPathComponent("\(scenario.name).chip.bin")

@@ -17,15 +17,38 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// as its coreboot payload loader would hand over. For real boards, whose firmware QEMU
         /// cannot run: it proves their kernel, unlocker and OS on an emulated disk controller.
         case payload
+        /// The built ROM with one measured CBFS file changed (a byte of the payload's kernel
+        /// command line): it still boots, but its PCRs differ from the built ROM's prediction.
+        case tampered
     }
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
         case encrypted, none
     }
 
+    /// The machine's TPM: none, a new software TPM for this run, or the named emulated
+    /// device's software TPM, whose state the session keeps from one scenario to the next
+    /// (a key sealed while provisioning that device is there when it boots).
+    public enum TPM: Sendable, Equatable, Codable {
+        case none
+        case fresh
+        case device(String)
+
+        /// `tests.toml` spelling: "none", "fresh", or a device name.
+        public init(_ text: String) {
+            switch text {
+            case "none", "": self = .none
+            case "fresh": self = .fresh
+            default: self = .device(text)
+            }
+        }
+    }
+
     public enum Step: Sendable, Equatable, Codable {
         case expect(pattern: String, timeout: Double?)
         case send(text: String)
+        /// The console must not have shown `pattern` (a regular expression) so far.
+        case absent(pattern: String)
         case exit(status: Int32, timeout: Double?)
     }
 
@@ -35,8 +58,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var disk: DiskSource
     public var timeout: Double
     public var steps: [Step]
+    public var tpm: TPM = .none
 
-    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step]) {
+    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], tpm: TPM = .none) {
+        self.tpm = tpm
         self.name = name
         self.description = description
         self.rom = rom
