@@ -233,6 +233,8 @@ static void tpm2_unseal(const char *header, char *out, size_t outsize) {
     put16(&c, 0);
     rc = transact(&c, &r);
     flush(object);
+    /* A failed command leaves its session loaded (a TPM without a resource manager keeps it). */
+    if (rc) flush(session);
     if ((rc & 0x0BF) == 0x09D) {
         fprintf(stderr, "ob-unlock: the TPM refused to unseal: its PCRs (%s bank, PCRs %s) differ from those the key was sealed to\n", bank ? bank : "sha256", ids ? ids : "none");
         exit(3);

@@ -54,7 +54,7 @@ public struct BoardTestSession: Sendable {
     public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        let disk = chosen.contains { $0.disk == .encrypted } ? try makeTestDisk() : nil
+        let disk = chosen.contains { $0.disk != .none } ? try makeTestDisk() : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
         if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
@@ -73,11 +73,13 @@ public struct BoardTestSession: Sendable {
                         guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
                         payload = (kernel, initrd)
                     }
+                    var scenarioDisk = scenario.disk == .none ? nil : disk
+                    if scenario.disk == .tpm2, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
                     defer { tpm?.close() }
                     var runner = runner
                     runner.variables.merge(try Self.pcrVariables(booted: rom, built: self.artifacts.rom, firmware: scenario.rom != .payload)) { $1 }
-                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload, extraArguments: tpm?.qemuArguments ?? [])
+                    result = runner.run(scenario, rom: rom, disk: scenarioDisk, payload: payload, extraArguments: tpm?.qemuArguments ?? [])
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -99,7 +101,8 @@ public struct BoardTestSession: Sendable {
         }
     }
 
-    /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path);
+    /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path),
+    /// `{event0}`…: its predicted measurement log, line by line;
     /// `{expected_pcr0}`…: those of the built ROM, which the device's owner expects. Equal
     /// unless the scenario boots a tampered ROM. None for `payload` scenarios (no firmware).
     static func pcrVariables(booted: URL, built: URL, firmware: Bool) throws -> [String: String] {
@@ -110,8 +113,33 @@ public struct BoardTestSession: Sendable {
             guard PCRPrediction.bootPaths(in: image).contains(.fallback) else { continue }
             let prediction = try PCRPrediction.predict(image: image, path: .fallback)
             for index in 0..<8 { out["\(prefix)pcr\(index)"] = prediction.value(ofPCR: index) }
+            // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
+            if prefix.isEmpty {
+                for (i, e) in prediction.events.enumerated() {
+                    out["event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+                }
+            }
         }
         return out
+    }
+
+    /// A copy of the test disk with a Clevis TPM2 token sealed by the scenario's TPM device
+    /// (served on loopback while `clevis luks bind` runs) to the built ROM's predicted PCR 2,
+    /// as `ownerboot disk --tpm2` provisions a device before its first boot.
+    func enrolTPM2(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        guard case .device(let name) = scenario.tpm else { throw TestSessionError.needsTPMDevice(scenario: scenario.name) }
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: artifacts.rom)), path: .fallback)
+        let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
+        defer { tpm.close() }
+        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+        return disk
+    }
+
+    func tpmDirectory(device name: String) -> URL {
+        workDirectory.appendingPathComponent("tpm").appendingPathComponent("device-\(name)")
     }
 
     /// The scenario's software TPM, started before QEMU: `fresh` gets an empty state of its
@@ -126,7 +154,7 @@ public struct BoardTestSession: Sendable {
             try? FileManager.default.removeItem(at: state)
             return try SoftwareTPM(stateDirectory: state)
         case .device(let name):
-            return try SoftwareTPM(stateDirectory: tpmRoot.appendingPathComponent("device-\(name)"))
+            return try SoftwareTPM(stateDirectory: tpmDirectory(device: name))
         }
     }
 

@@ -24,6 +24,9 @@ public struct TestScenario: Sendable, Equatable, Codable {
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
         case encrypted, none
+        /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
+        /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
+        case tpm2
     }
 
     /// The machine's TPM: none, a new software TPM for this run, or the named emulated

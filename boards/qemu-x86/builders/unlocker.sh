@@ -2,7 +2,7 @@
 # (busybox-static, cryptsetup-bin), with cryptsetup's shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
-# Inputs: /inputs/unlocker-init.sh. Output: /out/root (packed to /out/initramfs.cpio.gz).
+# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here). Output: /out/root (packed to /out/initramfs.cpio.gz).
 stage=/out/root
 mkdir -p $stage
 cd $stage
@@ -13,6 +13,8 @@ for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff rebo
 done
 cp /inputs/unlocker-init.sh init
 chmod 0755 init
+cp /inputs/unlocker-unattended.sh sbin/ob-unattended
+chmod 0755 sbin/ob-unattended
 
 # The shared-library closure of cryptsetup: follow DT_NEEDED through the library path.
 resolve() {
@@ -25,6 +27,10 @@ resolve() {
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 todo=$(command -v cryptsetup)
 cp "$todo" sbin/cryptsetup
+# ob-unlock (Clevis tokens without a person: TPM2) over libcrypto, which cryptsetup needs anyway.
+gcc -O2 -Wall -o sbin/ob-unlock /inputs/ob-unlock.c -lcrypto
+strip sbin/ob-unlock
+todo="$todo $stage/sbin/ob-unlock"
 # glibc dlopen()s libgcc_s for pthread_exit (cryptsetup's Argon2 threads): it is in no
 # DT_NEEDED list, so it joins the closure by name.
 cp -L "$(resolve libgcc_s.so.1)" lib/x86_64-linux-gnu/libgcc_s.so.1
