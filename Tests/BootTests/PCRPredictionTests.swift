@@ -135,4 +135,23 @@ import Testing
         let report = try ImageInspector.inspect(image)
         #expect(report.pcrs == [try PCRPrediction.predict(image: image)])
     }
+
+    /// Gated: OWNERBOOT_TEST_MEASURED_ROM=ROM and OWNERBOOT_TEST_MEASURED_CONSOLE=LOG, a ROM
+    /// built by the real coreboot 4.15 and the serial console of its boot with a TPM (the
+    /// pcrs-match scenario's transcript): coreboot's own measurement log, line by line, is the
+    /// predicted event list.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["OWNERBOOT_TEST_MEASURED_ROM"] != nil))
+    func predictionIsTheRealCorebootMeasurementLog() throws {
+        let env = ProcessInfo.processInfo.environment
+        let image = try CorebootTools.read(URL(fileURLWithPath: env["OWNERBOOT_TEST_MEASURED_ROM"]!))
+        let console = try String(contentsOfFile: try #require(env["OWNERBOOT_TEST_MEASURED_CONSOLE"]), encoding: .utf8)
+        // " PCR-2 <sha256> SHA256 [FMAP: COREBOOT CBFS: fallback/romstage]"
+        let logged = console.split(whereSeparator: \.isNewline).compactMap { line -> String? in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            return text.hasPrefix("PCR-") && text.contains(" SHA256 [") ? text : nil
+        }
+        let predicted = try PCRPrediction.predict(image: image).events.map { "PCR-\($0.pcr) \($0.digest) SHA256 [\($0.name)]" }
+        #expect(!logged.isEmpty)
+        #expect(logged == predicted)
+    }
 }

@@ -74,7 +74,7 @@ public struct BoardTestSession: Sendable {
                         payload = (kernel, initrd)
                     }
                     var scenarioDisk = scenario.disk == .none ? nil : disk
-                    if scenario.disk == .tpm2, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
                     defer { tpm?.close() }
                     var runner = runner
@@ -131,10 +131,17 @@ public struct BoardTestSession: Sendable {
         let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
         try? FileManager.default.removeItem(at: disk)
         try FileManager.default.copyItem(at: testDisk, to: disk)
-        let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: artifacts.rom)), path: .fallback)
+        var roms = [artifacts.rom]
+        if scenario.disk == .tpm2Resealed {
+            guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
+            roms.insert(previous, at: 0)
+        }
         let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
         defer { tpm.close() }
-        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+        for rom in roms {
+            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: .fallback)
+            try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+        }
         return disk
     }
 

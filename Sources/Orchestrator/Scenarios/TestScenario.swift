@@ -27,6 +27,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
         /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
         case tpm2
+        /// An update resealed in advance: the disk's first TPM2 token is sealed to the previous
+        /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
+        /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
+        case tpm2Resealed = "tpm2-resealed"
     }
 
     /// The machine's TPM: none, a new software TPM for this run, or the named emulated
