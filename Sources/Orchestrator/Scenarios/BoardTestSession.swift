@@ -75,11 +75,12 @@ public struct BoardTestSession: Sendable {
                     }
                     var scenarioDisk = scenario.disk == .none ? nil : disk
                     if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
                     defer { tpm?.close() }
                     var runner = runner
                     runner.variables.merge(try Self.pcrVariables(booted: rom, built: self.artifacts.rom, firmware: scenario.rom != .payload)) { $1 }
-                    result = runner.run(scenario, rom: rom, disk: scenarioDisk, payload: payload, extraArguments: tpm?.qemuArguments ?? [])
+                    result = runner.run(scenario, rom: rom, disk: scenarioDisk, payload: payload, extraArguments: (tpm?.qemuArguments ?? []) + (try self.tangArguments(scenario)))
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -143,6 +144,51 @@ public struct BoardTestSession: Sendable {
             try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
         }
         return disk
+    }
+
+    /// Where the session's tang keys live; made (tangd-keygen) on first use.
+    func tangDirectory() throws -> URL {
+        let keys = workDirectory.appendingPathComponent("tang")
+        Self.tangLock.lock()
+        defer { Self.tangLock.unlock() }
+        if !FileManager.default.fileExists(atPath: keys.appendingPathComponent("adv.jws").path) {
+            try? FileManager.default.removeItem(at: keys)
+            try FileManager.default.createDirectory(at: keys.appendingPathComponent("db"), withIntermediateDirectories: true)
+            try ProcessRunner(timeout: 60).checked(Self.tangd + "-keygen", [keys.appendingPathComponent("db").path])
+            // The advertisement as tangd serves it (GET /adv on its standard input).
+            let reply = try ProcessRunner(timeout: 60).checked(Self.tangd, [keys.appendingPathComponent("db").path], stdin: Data("GET /adv HTTP/1.0\r\n\r\n".utf8)).stdoutText
+            guard let body = reply.range(of: "\r\n\r\n").map({ String(reply[$0.upperBound...]) }), body.contains("payload") else {
+                throw TestSessionError.tangFailed(reason: "tangd served no advertisement")
+            }
+            try Data(body.utf8).write(to: keys.appendingPathComponent("adv.jws"))
+        }
+        return keys
+    }
+
+    static let tangd = "/usr/libexec/tangd"
+    static let tangLock = NSLock()
+    /// Where the machine finds tang: QEMU's user network forwards this address.
+    static let tangURL = "http://10.0.2.100"
+
+    func enrolTang(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        try ClevisBinder().bindTang(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), url: Self.tangURL, advertisement: try tangDirectory().appendingPathComponent("adv.jws"))
+        return disk
+    }
+
+    /// QEMU's network for a scenario with tang: user networking with `restrict=on` (no
+    /// traffic leaves QEMU) and, when tang is up, one `guestfwd` that runs tangd for each
+    /// connection to 10.0.2.100:80 (no listening socket on the host).
+    func tangArguments(_ scenario: TestScenario) throws -> [String] {
+        switch scenario.tang {
+        case .none: return []
+        case .down: return ["-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
+        case .up:
+            let db = try tangDirectory().appendingPathComponent("db").path
+            return ["-netdev", "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:sh -c \"exec \(Self.tangd) \(db) 2>/dev/null\"", "-device", "virtio-net-pci,netdev=net0"]
+        }
     }
 
     func tpmDirectory(device name: String) -> URL {

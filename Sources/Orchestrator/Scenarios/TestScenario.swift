@@ -31,6 +31,16 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
         /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
         case tpm2Resealed = "tpm2-resealed"
+        /// The encrypted disk plus a Clevis tang token (the real `clevis luks bind`) for the
+        /// session's tang server at http://10.0.2.100.
+        case tang
+    }
+
+    /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host
+    /// socket): `up` runs tangd per connection through a `guestfwd` command, `down` gives the
+    /// machine the same network with nothing behind the address.
+    public enum Tang: String, Sendable, Codable, CaseIterable {
+        case none, up, down
     }
 
     /// The machine's TPM: none, a new software TPM for this run, or the named emulated
@@ -66,6 +76,7 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var timeout: Double
     public var steps: [Step]
     public var tpm: TPM = .none
+    public var tang: Tang = .none
 
     public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], tpm: TPM = .none) {
         self.tpm = tpm

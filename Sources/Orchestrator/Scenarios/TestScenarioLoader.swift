@@ -7,7 +7,7 @@ import TOMLKit
 public struct TestScenarioLoader: Sendable {
     public init() {}
 
-    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "tpm"]
+    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "tpm", "tang"]
     static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append", "tpm"]
     static let stepKeys: Set<String> = ["expect", "send", "exit", "absent", "timeout"]
 
@@ -103,10 +103,12 @@ public struct TestScenarioLoader: Sendable {
                 }
                 tpm = try Self.tpm(text, file: file, line: line, key: "scenario \(name) tpm")
             }
+            let tang = try choice("tang", TestScenario.Tang.none)
             scenarios.append(TestScenario(
                 name: name, description: table["description"]?.string ?? "",
                 rom: try choice("rom", TestScenario.ROMSource.built), disk: try choice("disk", TestScenario.DiskSource.encrypted),
                 timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps, tpm: tpm))
+            scenarios[scenarios.count - 1].tang = tang
         }
         let names = scenarios.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {

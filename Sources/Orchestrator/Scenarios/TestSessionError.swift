@@ -8,12 +8,14 @@ public enum TestSessionError: UserFacingError, Equatable {
     case noPreviousGeneration(scenario: String)
     case noPayload(scenario: String)
     case needsTPMDevice(scenario: String)
+    case tangFailed(reason: String)
 
     public var message: String {
         switch self {
         case .unknownScenario(let name, let known): return "no scenario '\(name)'; the board has: \(known.joined(separator: ", "))"
         case .needsFlasher(let scenario): return "scenario '\(scenario)' flashes an emulated chip, but no flasher was given"
         case .noPreviousGeneration(let scenario): return "scenario '\(scenario)' needs an earlier generation of the board to update from"
+        case .tangFailed(let reason): return "could not set up the scenario's tang server: \(reason)"
         case .needsTPMDevice(let scenario): return "scenario '\(scenario)' has a disk = \"tpm2\" but no TPM device to seal its key"
         case .noPayload(let scenario): return "scenario '\(scenario)' boots the board's kernel and initramfs, but the build has no kernel (bzImage) or unlocker (initramfs.cpio.*) output"
         }
@@ -24,6 +26,7 @@ public enum TestSessionError: UserFacingError, Equatable {
         case .unknownScenario(let name, let known): return NearMiss.closest(to: name, in: known).map { "did you mean '\($0)'?" } ?? "pick one of the listed scenarios"
         case .needsFlasher: return "run it through `ownerboot test`, which flashes with libflashrom's dummy programmer"
         case .noPreviousGeneration: return "run it through `ownerboot test`, which builds a previous release (the board with one comment line added) when the store has no earlier generation"
+        case .tangFailed: return "run scripts/setup.sh (it installs tang: /usr/libexec/tangd and tangd-keygen)"
         case .needsTPMDevice: return "give the scenario tpm = \"NAME\" (a device whose TPM state the session keeps)"
         case .noPayload: return "name the components kernel and unlocker in board.toml, as the shipped boards do"
         }

@@ -2,13 +2,13 @@
 # (busybox-static, cryptsetup-bin), with cryptsetup's shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
-# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here). Output: /out/root (packed to /out/initramfs.cpio.gz).
+# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins). Output: /out/root (packed to /out/initramfs.cpio.gz).
 stage=/out/root
 mkdir -p $stage
 cd $stage
 mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
 cp /bin/busybox bin/busybox
-for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp dmesg; do
+for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp dmesg ifconfig; do
     ln -s busybox bin/$applet
 done
 cp /inputs/unlocker-init.sh init
@@ -27,7 +27,7 @@ resolve() {
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 todo=$(command -v cryptsetup)
 cp "$todo" sbin/cryptsetup
-# ob-unlock (Clevis tokens without a person: TPM2) over libcrypto, which cryptsetup needs anyway.
+# ob-unlock (Clevis tokens without a person: TPM2, tang) over libcrypto, which cryptsetup needs anyway.
 gcc -O2 -Wall -o sbin/ob-unlock /inputs/ob-unlock.c -lcrypto
 strip sbin/ob-unlock
 todo="$todo $stage/sbin/ob-unlock"
