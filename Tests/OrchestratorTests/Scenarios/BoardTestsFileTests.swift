@@ -5,7 +5,8 @@ import Testing
 @Suite struct BoardTestsFileTests {
     @Test func emulatedBoardDeclaresItsScenarios() throws {
         let tests = try TestScenarioLoader().load(RepositoryPaths.boards.appendingPathComponent("qemu-x86/tests.toml"))
-        #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "flash-then-boot", "update", "pcrs-match", "tpm-unattended", "tpm-tampered", "reseal-update"])
+        #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "flash-then-boot", "update", "pcrs-match", "tpm-unattended", "tpm-tampered", "reseal-update", "tang-unattended", "tang-down"])
+        #expect(tests.scenarios.first { $0.name == "tang-down" }?.tang == .down && tests.scenarios.first { $0.name == "tang-unattended" }?.disk == .tang)
         #expect(tests.scenarios.first { $0.name == "reseal-update" }?.disk == .tpm2Resealed)
         #expect(tests.qemu.machineType == "pc")
         #expect(tests.scenarios.first { $0.name == "no-disk" }?.disk == TestScenario.DiskSource.none)
