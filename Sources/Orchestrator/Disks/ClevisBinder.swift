@@ -61,9 +61,12 @@ public struct ClevisBinder: Sendable {
 
     /// Binds a tang token to `disk`: `url` is where the device reaches tang at boot,
     /// `advertisement` the server's signed advertisement (a JWS file), so binding needs no
-    /// network and trusts exactly the keys the owner fetched.
-    public func bindTang(disk: URL, passphrase: Data, url: String, advertisement: URL) throws {
-        let configuration = String(decoding: try JSONSerialization.data(withJSONObject: ["url": url, "adv": advertisement.path], options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    /// network and trusts exactly the keys the owner fetched; without it clevis fetches the
+    /// advertisement from `url` and trusts it (`-y`).
+    public func bindTang(disk: URL, passphrase: Data, url: String, advertisement: URL?) throws {
+        var config = ["url": url]
+        if let advertisement { config["adv"] = advertisement.path }
+        let configuration = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
         let result = try runner.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tang", configuration], stdin: passphrase)
         guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a tang token to", output: result.stdoutText + result.stderrText) }
     }
