@@ -63,6 +63,16 @@ public final class Store: Sendable {
             // The board folder each generation was built from, so it can be rebuilt.
             try db.alter(table: "generation") { t in t.add(column: "boardSnapshot", .text) }
         }
+        migrator.registerMigration("v3") { db in
+            // The generation promoted to each board's write-protected half (`ownerboot promote`)
+            // and the ROM that was written: later builds keep that ROM's protected half.
+            try db.create(table: "promotion") { t in
+                t.primaryKey("board", .text)
+                t.column("generation", .integer).notNull()
+                t.column("romHash", .text).notNull()
+                t.column("time", .datetime).notNull()
+            }
+        }
         return migrator
     }
 
@@ -254,7 +264,9 @@ public final class Store: Sendable {
     /// Removes every output no recorded generation refers to (and none of `keeping` names:
     /// what the generations' locks pin, see `GenerationInputs`), and temporary debris.
     public func collectGarbage(keeping extra: Set<String> = []) throws -> (removed: [String], freedBytes: Int64) {
-        let live = Set(try allGenerations().flatMap(\.derivations)).union(extra)
+        // A promoted ROM is what later builds keep the protected half of: it stays.
+        let promoted = try pool.read { db in try String.fetchAll(db, sql: "SELECT romHash FROM promotion") }
+        let live = Set(try allGenerations().flatMap(\.derivations)).union(extra).union(promoted)
         var removed: [String] = []
         var freed: Int64 = 0
         for output in try outputs() where !live.contains(output.hash) {
