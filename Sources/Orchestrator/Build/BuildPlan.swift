@@ -73,6 +73,7 @@ public struct BuildPlan: Sendable {
 
         var fallback = selfContained ? nil : fallback
         var fallbackSource = fallback.map { "ROM \($0.derivationHash.prefix(16))" }
+        var fallbackGeneration: Int?
         if fallback == nil, !selfContained, board.writeProtect != nil, components[romComponent] != nil {
             if let number = board.writeProtect?.fallbackGeneration {
                 guard let recorded = try store.generations(board: board.name).first(where: { $0.number == number }),
@@ -82,6 +83,7 @@ public struct BuildPlan: Sendable {
                 }
                 fallback = FallbackROM(derivationHash: hash, directory: store.path(hash: hash, name: romComponent))
                 fallbackSource = "board.toml fallback_generation = \(number)"
+                fallbackGeneration = number
             } else if let promoted = try store.promotion(board: board.name) {
                 // What the deployed chips' protected half holds (the ROM promote wrote).
                 let directory = store.path(hash: promoted.romHash, name: romComponent)
@@ -90,6 +92,7 @@ public struct BuildPlan: Sendable {
                 }
                 fallback = FallbackROM(derivationHash: promoted.romHash, directory: directory)
                 fallbackSource = "promoted generation \(promoted.generation)"
+                fallbackGeneration = promoted.generation
             }
         }
 
@@ -109,6 +112,9 @@ public struct BuildPlan: Sendable {
                 (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
                 if let numberOverride { (generation, isNew) = (numberOverride, false) }
                 manifest = OwnerbootManifest(board: board.name, generation: generation, setHash: setHash, components: componentHashes)
+                // The fallback is this very generation: the ROM is self-contained, with the
+                // same derivation (and bytes) as before the promotion.
+                if fallbackGeneration == generation { fallback = nil }
             }
             var inputs: [Derivation.Input] = []
             var paths: [(name: String, path: URL)] = []

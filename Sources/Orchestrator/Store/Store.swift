@@ -184,18 +184,28 @@ public final class Store: Sendable {
         }
     }
 
-    /// Records a generation unless its set hash already has one; returns its number.
+    /// Records a generation unless its set hash already has one; returns its number. A set
+    /// built again with another ROM (its protected half kept from another fallback: the set
+    /// hash leaves the fallback out, docs/derivation-hash.md) records that ROM as the
+    /// generation's, and keeps the earlier ROM's derivations live too (devices may carry it).
     @discardableResult
     public func recordGeneration(board: String, setHash: String, components: [String: String], derivations: [String], boardSnapshot: String? = nil) throws -> Int {
         try pool.write { db in
-            if let existing = try Int.fetchOne(db, sql: "SELECT number FROM generation WHERE board = ? AND setHash = ?", arguments: [board, setHash]) {
-                // Generations recorded before snapshots existed get one when built again.
-                try db.execute(sql: "UPDATE generation SET boardSnapshot = ? WHERE board = ? AND number = ? AND boardSnapshot IS NULL", arguments: [boardSnapshot, board, existing])
-                return existing
-            }
-            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM generation WHERE board = ?", arguments: [board]) ?? 0) + 1
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM generation WHERE board = ? AND setHash = ?", arguments: [board, setHash]) {
+                let existing = try Self.generation(row)
+                // Generations recorded before snapshots existed get one when built again.
+                try db.execute(sql: "UPDATE generation SET boardSnapshot = ? WHERE board = ? AND number = ? AND boardSnapshot IS NULL", arguments: [boardSnapshot, board, existing.number])
+                if existing.components != components {
+                    let live = Set(existing.derivations).union(derivations).sorted()
+                    try db.execute(sql: "UPDATE generation SET components = ?, derivations = ? WHERE board = ? AND number = ?",
+                                   arguments: [String(decoding: try encoder.encode(components), as: UTF8.self),
+                                               String(decoding: try encoder.encode(live), as: UTF8.self), board, existing.number])
+                }
+                return existing.number
+            }
+            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM generation WHERE board = ?", arguments: [board]) ?? 0) + 1
             try db.execute(
                 sql: "INSERT INTO generation (board, number, setHash, components, derivations, createdAt, boardSnapshot) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [board, number, setHash, String(decoding: try encoder.encode(components), as: UTF8.self),
