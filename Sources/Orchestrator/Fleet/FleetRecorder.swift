@@ -15,12 +15,24 @@ public enum FleetRecorder {
         // A flash that returns a record put a verified image on the chip (or found it there);
         // refusals and failures throw instead and are recorded by `recordFailure`.
         let outcome: FlashEvent.Outcome = record.outcome == .planned ? .refused : .success
+        // The protected half the chip now holds: the image's, or, when only the unprotected
+        // regions were written, the one that was on the chip before (its backup).
+        let fallbackSource = record.outcome == .writtenUnprotectedRegions
+            ? record.backupPath.flatMap { FileManager.default.contents(atPath: $0) }.map { Array($0) } : file
         try inventory.recordFlash(device: device) {
             FlashEvent(
                 deviceId: $0, time: record.time, generation: manifest?.generation, setHash: manifest?.setHash,
                 romHash: romHash, readbackHash: record.readbackHash, chip: record.chip.name,
-                programmer: record.programmer, outcome: outcome, bytesWritten: record.bytesWritten, backupReference: record.backupPath)
+                programmer: record.programmer, outcome: outcome, bytesWritten: record.bytesWritten, backupReference: record.backupPath,
+                fallbackGeneration: fallbackSource.flatMap(Self.fallbackGeneration))
         }
+    }
+
+    /// The generation in a two-half ROM's write-protected half; nil for a single-CBFS ROM
+    /// (whose one set is not a separate fallback) or an unreadable one.
+    static func fallbackGeneration(of image: [UInt8]) -> Int? {
+        guard let halves = try? OwnerbootManifest.readHalves(fromImage: image), halves.normal != nil else { return nil }
+        return halves.fallback?.generation
     }
 
     /// Records a flash that was refused or failed: nothing verified reached the chip (or the
