@@ -12,14 +12,15 @@ import Logging
 /// writing, with the steps to lift it.
 public struct FallbackPromotion: Sendable {
     public var board: Board
-    public var store: Store
+    /// Where the promotion is recorded; nil records nothing (a test's emulated chip).
+    public var store: Store?
     public var programmer: ProgrammerString
     /// With a board of several chips: which one (`BoardFlashTarget.chip`).
     public var chipLabel: String?
     public var options: FlashOperation.Options
     public var logger: Logger
 
-    public init(board: Board, store: Store, programmer: ProgrammerString, chipLabel: String? = nil, options: FlashOperation.Options, logger: Logger = Logger(label: "ownerboot.promote")) {
+    public init(board: Board, store: Store?, programmer: ProgrammerString, chipLabel: String? = nil, options: FlashOperation.Options, logger: Logger = Logger(label: "ownerboot.promote")) {
         self.board = board
         self.store = store
         self.programmer = programmer
@@ -47,7 +48,7 @@ public struct FallbackPromotion: Sendable {
         } catch FlashError.protectionMustBeLifted(let protection) {
             throw PromotionError.writeProtected(board: board.name, generation: generation, protection: protection)
         }
-        if record.outcome != .planned {
+        if record.outcome != .planned, let store {
             // The chip was read back equal to the ROM: its protected half is this generation's.
             try store.recordPromotion(Promotion(board: board.name, generation: generation, romHash: romHash, time: record.time))
         }

@@ -36,12 +36,15 @@ public enum FleetRecorder {
     }
 
     /// Records a flash that was refused or failed: nothing verified reached the chip (or the
-    /// backup was restored), so the device's status does not move.
-    public static func recordFailure(_ error: Error, imagePath: String, programmer: String, chip: String, device: String, inventory: Inventory) throws {
+    /// backup was restored), so the device's status does not move. `refused`: the caller
+    /// knows (a promotion refused while the chip is protected); nil: decided from the error.
+    public static func recordFailure(_ error: Error, imagePath: String, programmer: String, chip: String, device: String, inventory: Inventory, refused known: Bool? = nil) throws {
         let bytes = FileManager.default.contents(atPath: imagePath).map { Array($0) }
         let manifest = bytes.flatMap { try? OwnerbootManifest.read(fromImage: $0) }
         let refused: Bool
-        if let flashError = error as? FlashError {
+        if let known {
+            refused = known
+        } else if let flashError = error as? FlashError {
             switch flashError {
             case .verificationFailed, .operationFailed, .writeFailed: refused = false
             default: refused = true
@@ -53,7 +56,8 @@ public enum FleetRecorder {
             FlashEvent(
                 deviceId: $0, generation: manifest?.generation, setHash: manifest?.setHash,
                 romHash: bytes.map { Support.SHA256Digest.hex($0) } ?? "unreadable", readbackHash: nil, chip: chip,
-                programmer: programmer, outcome: refused ? .refused : .failed, bytesWritten: 0, backupReference: nil)
+                programmer: programmer, outcome: refused ? .refused : .failed, bytesWritten: 0, backupReference: nil,
+                fallbackGeneration: bytes.flatMap(fallbackGeneration))
         }
     }
 }

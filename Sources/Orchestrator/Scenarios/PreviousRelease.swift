@@ -15,7 +15,7 @@ public enum PreviousRelease {
     /// Whether the scenarios chosen need an older generation and the store has none (or, for
     /// a normal/fallback ROM, none with the same two-half layout to keep the fallback of).
     public static func needed(scenarios: [TestScenario], artifacts: BoardTestSession.Artifacts) -> Bool {
-        guard scenarios.contains(where: { $0.rom == .update }) else { return false }
+        guard scenarios.contains(where: { $0.rom == .update || $0.rom == .promote }) else { return false }
         guard let previous = artifacts.previousROM else { return true }
         return hasNormalRegion(artifacts.rom) && !hasNormalRegion(previous)
     }

@@ -34,9 +34,14 @@ struct PromoteCommand: AsyncParsableCommand {
         let progress = ProgressRenderer.standard(json: json)
         let programmerString = try FlashTargetAdapter.programmer(programmer, board: board)
         let built: SelfContainedROM.Built
-        let record: FlashRecord
         do {
             built = try SelfContainedROM.build(board: board, generation: generation, store: store, progress: progress.sink)
+        } catch {
+            progress.finish()
+            throw error
+        }
+        let record: FlashRecord
+        do {
             let promotion = FallbackPromotion(
                 board: board, store: store, programmer: programmerString, chipLabel: chip,
                 options: .init(backupDirectory: backupDir.map { URL(fileURLWithPath: $0) } ?? FlashTargetAdapter.defaultBackupDirectory(), dryRun: dryRun))
@@ -46,6 +51,10 @@ struct PromoteCommand: AsyncParsableCommand {
             progress.finish()
         } catch {
             progress.finish()
+            if let inventory, let device, !dryRun {
+                try? FleetRecorder.recordFailure(error, imagePath: built.rom.path, programmer: programmerString.description, chip: board.chip.name,
+                                                 device: device, inventory: inventory, refused: error is PromotionError ? true : nil)
+            }
             throw error
         }
         if let inventory, let device, !dryRun {
