@@ -70,7 +70,8 @@ public final class Inventory: Sendable {
             try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id, generation, setHash, outcome) WHERE outcome IN ('success', 'restored')")
             try db.execute(sql: "CREATE INDEX device_listing ON device(name, board)")
         }
-        migrator.registerMigration("v3") { db in
+        // Named after what it adds, not only a number: work on other branches may add its own v3.
+        migrator.registerMigration("v3-fallback-generation") { db in
             // Each flash records the generation of the chip's write-protected half; the
             // covering index gains it so `fleet list` still never reads the table. Earlier
             // events keep NULL (unknown): their ROMs are not read back here.

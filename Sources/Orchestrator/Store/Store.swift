@@ -63,7 +63,8 @@ public final class Store: Sendable {
             // The board folder each generation was built from, so it can be rebuilt.
             try db.alter(table: "generation") { t in t.add(column: "boardSnapshot", .text) }
         }
-        migrator.registerMigration("v3") { db in
+        // Named after what it adds, not only a number: work on other branches may add its own v3.
+        migrator.registerMigration("v3-promotion") { db in
             // The generation promoted to each board's write-protected half (`ownerboot promote`)
             // and the ROM that was written: later builds keep that ROM's protected half.
             try db.create(table: "promotion") { t in
