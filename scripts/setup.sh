@@ -34,6 +34,11 @@ packages=(
   bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd lz4 cpio
   # the emulated board: QEMU, disks
   qemu-system-x86 cryptsetup-bin e2fsprogs
+  # measured boot and unattended unlock: the emulated TPM, tang, and the real clevis tools the
+  # scenarios check ownerboot's tokens against
+  swtpm swtpm-tools tpm2-tools clevis clevis-luks clevis-tpm2 tang jose
+  # the unlocker's ob-unlock, compiled on the host by its tier-1 test
+  gcc libssl-dev
   # signatures checked by the tools an evaluator already trusts
   minisign signify-openbsd
 )

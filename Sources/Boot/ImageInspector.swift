@@ -83,6 +83,11 @@ public enum ImageInspector {
         } catch {
             report.problems.append("manifest: \(error)")
         }
+        for path in PCRPrediction.bootPaths(in: image) {
+            do { report.pcrs = (report.pcrs ?? []) + [try PCRPrediction.predict(image: image, path: path)] } catch {
+                report.problems.append("PCR prediction (boot path \(path.name)): \(error)")
+            }
+        }
         report.sha256 = hash?.result() ?? ""
         return report
     }

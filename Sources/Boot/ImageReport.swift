@@ -45,5 +45,7 @@ public struct ImageReport: Codable, Sendable, Equatable {
     public var payload: Payload?
     /// The Intel flash descriptor at the start of a chip dump or full image, when there is one.
     public var descriptor: IntelFlashDescriptor? = nil
+    /// The PCRs coreboot's measured boot will produce, per boot path (`PCRPrediction`).
+    public var pcrs: [PCRPrediction]? = nil
     public var problems: [String]
 }

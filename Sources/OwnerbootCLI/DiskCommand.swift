@@ -1,4 +1,5 @@
 import ArgumentParser
+import Boot
 import Foundation
 import Orchestrator
 
@@ -15,6 +16,11 @@ struct DiskCommand: ParsableCommand {
     @Option(help: "The OS image (default: result/<board>/os/os.ext4 from the last build).") var osImage: String?
     @Option(help: "LUKS UUID (default: the one the board's unlocker looks for).") var luksUUID: String?
     @Option(help: "A key file to enrol as a second key slot.") var keyFile: String?
+    @Flag(help: "Add a Clevis TPM2 token sealed to the PCRs predicted for --rom (SHA-256 bank, PCR 2).") var tpm2 = false
+    @Option(help: "The ROM whose predicted PCRs the TPM2 token is sealed to (default: result/<board>/rom/<board>.rom).") var rom: String?
+    @Option(help: "The TPM that seals the TPM2 token, in tpm2-tss syntax (default: device:/dev/tpmrm0, on the device itself).") var tcti = "device:/dev/tpmrm0"
+    @Option(help: "Add a Clevis tang token for the tang server at this URL (as the device reaches it at boot).") var tang: String?
+    @Option(help: "The tang server's advertisement (a JWS file fetched from URL/adv); without it clevis fetches and trusts it.") var tangAdv: String?
 
     func run() throws {
         global.bootstrapLogging()
@@ -28,5 +34,21 @@ struct DiskCommand: ParsableCommand {
         try DiskProvisioner().provision(request, progress: progress.sink)
         progress.finish()
         print("wrote \(output): LUKS2-encrypted \(board.name) OS disk")
+        // The passphrase authorises each new key slot, as for cryptsetup: read, never stored.
+        func passphrase() throws -> Data {
+            let data = try Data(contentsOf: URL(fileURLWithPath: passphraseFile))
+            return data.last == 10 ? data.dropLast() : data
+        }
+        if let tang {
+            try ClevisBinder().bindTang(disk: URL(fileURLWithPath: output), passphrase: try passphrase(), url: tang, advertisement: tangAdv.map { URL(fileURLWithPath: $0) })
+            print("bound a Clevis tang token for \(tang)")
+        }
+        if tpm2 {
+            let romPath = rom ?? "result/\(board.name)/rom/\(board.name).rom"
+            let prediction = try PCRPrediction.predict(image: try ImageFile.read(romPath), path: .fallback)
+            let policy = ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])
+            try ClevisBinder().bindTPM2(disk: URL(fileURLWithPath: output), passphrase: try passphrase(), policy: policy, tcti: tcti)
+            print("bound a Clevis TPM2 token to PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath))")
+        }
     }
 }

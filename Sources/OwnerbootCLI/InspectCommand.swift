@@ -158,6 +158,11 @@ enum ImageReportText {
             lines.append("payload \(p.file): \(p.segments.count) segments, entry \(p.entry.map { hex(Int($0)) } ?? "?")"
                 + (p.kernelVersion.map { ", Linux \($0)" } ?? "") + (p.bootProtocol.map { ", boot protocol \($0)" } ?? ""))
         }
+        for p in r.pcrs ?? [] {
+            // The full event list is `ownerboot pcrs`; here the values a TPM policy binds to.
+            let values = p.pcrs.keys.sorted().map { "PCR \($0) \(p.value(ofPCR: $0))" }.joined(separator: ", ")
+            lines.append("measured boot (\(p.bootPath), SHA-256, \(p.events.count) events): \(values)")
+        }
         for problem in r.problems { lines.append("problem: \(problem)") }
         return lines.joined(separator: "\n")
     }

@@ -45,6 +45,8 @@ opened=no
 if [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
     if cryptsetup open --key-file "$keyfile" "$device" root; then opened=yes; else echo "ownerboot: the key file did not open $device; asking for the passphrase"; fi
 fi
+# Obtain the LUKS key without a person first (Clevis tokens: TPM2); the passphrase stays last.
+if [ $opened = no ] && ob-unattended "$device" root; then opened=yes; fi
 attempt=1
 while [ $opened = no ] && [ $attempt -le 3 ]; do
     # Echo goes off before the prompt appears: whoever types at once must not see it echoed.

@@ -62,7 +62,7 @@ public struct BoardTestSession: Sendable {
     public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        let disk = chosen.contains { $0.disk == .encrypted } ? try makeTestDisk() : nil
+        let disk = chosen.contains { $0.disk != .none } ? try makeTestDisk() : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
         if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
@@ -81,7 +81,14 @@ public struct BoardTestSession: Sendable {
                         guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
                         payload = (kernel, initrd)
                     }
-                    result = runner.run(scenario, rom: rom, disk: scenario.disk == .encrypted ? disk : nil, payload: payload)
+                    var scenarioDisk = scenario.disk == .none ? nil : disk
+                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
+                    let tpm = try self.startTPM(for: scenario)
+                    defer { tpm?.close() }
+                    var runner = runner
+                    runner.variables.merge(try Self.pcrVariables(booted: rom, built: self.artifacts.rom, firmware: scenario.rom != .payload)) { $1 }
+                    result = runner.run(scenario, rom: rom, disk: scenarioDisk, payload: payload, extraArguments: (tpm?.qemuArguments ?? []) + (try self.tangArguments(scenario)))
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -100,6 +107,115 @@ public struct BoardTestSession: Sendable {
                 throw TestSessionError.unknownScenario(name: name, known: tests.scenarios.map(\.name))
             }
             return scenario
+        }
+    }
+
+    /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path),
+    /// `{event0}`…: its predicted measurement log, line by line;
+    /// `{expected_pcr0}`…: those of the built ROM, which the device's owner expects. Equal
+    /// unless the scenario boots a tampered ROM. None for `payload` scenarios (no firmware).
+    static func pcrVariables(booted: URL, built: URL, firmware: Bool) throws -> [String: String] {
+        guard firmware else { return [:] }
+        var out: [String: String] = [:]
+        for (prefix, url) in [("", booted), ("expected_", built)] {
+            let image = [UInt8](try Data(contentsOf: url))
+            guard PCRPrediction.bootPaths(in: image).contains(.fallback) else { continue }
+            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
+            for index in 0..<8 { out["\(prefix)pcr\(index)"] = prediction.value(ofPCR: index) }
+            // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
+            if prefix.isEmpty {
+                for (i, e) in prediction.events.enumerated() {
+                    out["event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+                }
+            }
+        }
+        return out
+    }
+
+    /// A copy of the test disk with a Clevis TPM2 token sealed by the scenario's TPM device
+    /// (served on loopback while `clevis luks bind` runs) to the built ROM's predicted PCR 2,
+    /// as `ownerboot disk --tpm2` provisions a device before its first boot.
+    func enrolTPM2(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        guard case .device(let name) = scenario.tpm else { throw TestSessionError.needsTPMDevice(scenario: scenario.name) }
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        var roms = [artifacts.rom]
+        if scenario.disk == .tpm2Resealed {
+            guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
+            roms.insert(previous, at: 0)
+        }
+        let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
+        defer { tpm.close() }
+        for rom in roms {
+            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: .fallback)
+            try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+        }
+        return disk
+    }
+
+    /// Where the session's tang keys live; made (tangd-keygen) on first use.
+    func tangDirectory() throws -> URL {
+        let keys = workDirectory.appendingPathComponent("tang")
+        Self.tangLock.lock()
+        defer { Self.tangLock.unlock() }
+        if !FileManager.default.fileExists(atPath: keys.appendingPathComponent("adv.jws").path) {
+            try? FileManager.default.removeItem(at: keys)
+            try FileManager.default.createDirectory(at: keys.appendingPathComponent("db"), withIntermediateDirectories: true)
+            try ProcessRunner(timeout: 60).checked(Self.tangd + "-keygen", [keys.appendingPathComponent("db").path])
+            // The advertisement as tangd serves it (GET /adv on its standard input).
+            let reply = try ProcessRunner(timeout: 60).checked(Self.tangd, [keys.appendingPathComponent("db").path], stdin: Data("GET /adv HTTP/1.0\r\n\r\n".utf8)).stdoutText
+            guard let body = reply.range(of: "\r\n\r\n").map({ String(reply[$0.upperBound...]) }), body.contains("payload") else {
+                throw TestSessionError.tangFailed(reason: "tangd served no advertisement")
+            }
+            try Data(body.utf8).write(to: keys.appendingPathComponent("adv.jws"))
+        }
+        return keys
+    }
+
+    static let tangd = "/usr/libexec/tangd"
+    static let tangLock = NSLock()
+    /// Where the machine finds tang: QEMU's user network forwards this address.
+    static let tangURL = "http://10.0.2.100"
+
+    func enrolTang(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        try ClevisBinder().bindTang(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), url: Self.tangURL, advertisement: try tangDirectory().appendingPathComponent("adv.jws"))
+        return disk
+    }
+
+    /// QEMU's network for a scenario with tang: user networking with `restrict=on` (no
+    /// traffic leaves QEMU) and, when tang is up, one `guestfwd` that runs tangd for each
+    /// connection to 10.0.2.100:80 (no listening socket on the host).
+    func tangArguments(_ scenario: TestScenario) throws -> [String] {
+        switch scenario.tang {
+        case .none: return []
+        case .down: return ["-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
+        case .up:
+            let db = try tangDirectory().appendingPathComponent("db").path
+            return ["-netdev", "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:sh -c \"exec \(Self.tangd) \(db) 2>/dev/null\"", "-device", "virtio-net-pci,netdev=net0"]
+        }
+    }
+
+    func tpmDirectory(device name: String) -> URL {
+        workDirectory.appendingPathComponent("tpm").appendingPathComponent("device-\(name)")
+    }
+
+    /// The scenario's software TPM, started before QEMU: `fresh` gets an empty state of its
+    /// own, a named device keeps its state under the work directory for later scenarios.
+    func startTPM(for scenario: TestScenario) throws -> SoftwareTPM? {
+        let tpmRoot = workDirectory.appendingPathComponent("tpm")
+        switch scenario.tpm {
+        case .none:
+            return nil
+        case .fresh:
+            let state = tpmRoot.appendingPathComponent("fresh-\(scenario.name)")
+            try? FileManager.default.removeItem(at: state)
+            return try SoftwareTPM(stateDirectory: state)
+        case .device(let name):
+            return try SoftwareTPM(stateDirectory: tpmDirectory(device: name))
         }
     }
 
@@ -129,6 +245,11 @@ public struct BoardTestSession: Sendable {
                 scenario.rom, rom: artifacts.rom, output: output, cbfstool: artifacts.cbfstool,
                 payload: artifacts.kernel.flatMap { k in artifacts.initrd.map { (k, $0) } }, cmdline: cmdline)
             return output
+        case .tampered:
+            let image = try MeasuredFileTamper.make(from: [UInt8](try Data(contentsOf: artifacts.rom)))
+            let url = workDirectory.appendingPathComponent("\(scenario.name).tampered.rom")
+            try Data(image).write(to: url, options: .atomic)
+            return url
         case .flashed, .update, .promote:
             guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
             let chip = workDirectory.appendingPathComponent("\(scenario.name).chip.bin")

@@ -31,15 +31,55 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// `fallback/payload` (its command line says `ownerboot.half=planted`) and a
         /// `coreboot-stages` override. None of them may run while CMOS selects the fallback.
         case planted
+        /// The built ROM with one measured CBFS file changed (a byte of the payload's kernel
+        /// command line): it still boots, but its PCRs differ from the built ROM's prediction.
+        case tampered
     }
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
         case encrypted, none
+        /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
+        /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
+        case tpm2
+        /// An update resealed in advance: the disk's first TPM2 token is sealed to the previous
+        /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
+        /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
+        case tpm2Resealed = "tpm2-resealed"
+        /// The encrypted disk plus a Clevis tang token (the real `clevis luks bind`) for the
+        /// session's tang server at http://10.0.2.100.
+        case tang
+    }
+
+    /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host
+    /// socket): `up` runs tangd per connection through a `guestfwd` command, `down` gives the
+    /// machine the same network with nothing behind the address.
+    public enum Tang: String, Sendable, Codable, CaseIterable {
+        case none, up, down
+    }
+
+    /// The machine's TPM: none, a new software TPM for this run, or the named emulated
+    /// device's software TPM, whose state the session keeps from one scenario to the next
+    /// (a key sealed while provisioning that device is there when it boots).
+    public enum TPM: Sendable, Equatable, Codable {
+        case none
+        case fresh
+        case device(String)
+
+        /// `tests.toml` spelling: "none", "fresh", or a device name.
+        public init(_ text: String) {
+            switch text {
+            case "none", "": self = .none
+            case "fresh": self = .fresh
+            default: self = .device(text)
+            }
+        }
     }
 
     public enum Step: Sendable, Equatable, Codable {
         case expect(pattern: String, timeout: Double?)
         case send(text: String)
+        /// The console must not have shown `pattern` (a regular expression) so far.
+        case absent(pattern: String)
         case exit(status: Int32, timeout: Double?)
     }
 
@@ -51,9 +91,12 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var steps: [Step]
     /// The guest may reset (and the test reboot it) without QEMU ending: CMOS survives.
     public var reboots = false
+    public var tpm: TPM = .none
+    public var tang: Tang = .none
 
-    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false) {
+    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false, tpm: TPM = .none) {
         self.reboots = reboots
+        self.tpm = tpm
         self.name = name
         self.description = description
         self.rom = rom

@@ -10,7 +10,7 @@ cd coreboot-*
 for patch in /inputs/*.patch; do
     [ -e "$patch" ] || continue
     echo "firmware: applying $(basename "$patch")"
-    patch -p1 -s --no-backup-if-mismatch < "$patch"
+    patch -p1 -s --forward --no-backup-if-mismatch < "$patch" || { echo "firmware: $patch does not apply to coreboot" >&2; exit 1; }
 done
 cp /inputs/coreboot.config .config
 make olddefconfig >/dev/null
