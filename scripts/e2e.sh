@@ -5,7 +5,8 @@
 # update from an older generation on a write-protected chip (`ownerboot test` builds that
 # previous release itself: the board with one comment line added, not recorded as a
 # generation), and the normal/fallback firmware: a normal region erased or its payload
-# damaged falls back, files planted in it never run.
+# damaged falls back, files planted in it never run, and a generation promoted to the
+# protected half (refused while protected) boots from it.
 # Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
 # coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
 # bottom chip holding a synthetic owner's backup), their kernel + unlocker + OS booted in

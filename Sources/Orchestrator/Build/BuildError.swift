@@ -11,6 +11,8 @@ public enum BuildError: UserFacingError, Equatable {
     /// `build --expect SETHASH`: the board plans to another set than the one expected.
     case unexpectedSet(board: String, expected: String, planned: String)
     case fallbackNotInStore(board: String, generation: Int, file: String)
+    /// The store's promotion names a ROM the store no longer holds.
+    case promotedNotInStore(board: String, generation: Int, romHash: String)
 
     public var message: String {
         switch self {
@@ -28,6 +30,8 @@ public enum BuildError: UserFacingError, Equatable {
             return "\(board) plans to set \(planned), not the expected \(expected): these inputs do not rebuild that generation"
         case .fallbackNotInStore(let board, let generation, let file):
             return "\(file): [write_protect] fallback_generation = \(generation), but the store holds no ROM of \(board) generation \(generation)"
+        case .promotedNotInStore(let board, let generation, let romHash):
+            return "\(board)'s protected half was promoted to generation \(generation) (ROM \(romHash)-rom), but the store no longer holds that ROM"
         }
     }
 
@@ -39,6 +43,8 @@ public enum BuildError: UserFacingError, Equatable {
         case .missingInput: return "fix the component's inputs in board.toml"
         case .cycle: return "remove one of the dependencies in board.toml"
         case .fallbackNotInStore: return "build that generation first (`ownerboot build board=… --generation N`), or name one `ownerboot generations` lists"
+        case .promotedNotInStore(let board, let generation, _):
+            return "import the bundle that holds it, or set `[write_protect] fallback_generation = \(generation)` in \(board)'s board.toml once that generation is built"
         case .unexpectedSet: return "build the generation's own snapshot (`--generation N` after `ownerboot import`), or compare `ownerboot plan` with the recorded generation to see which input differs"
         }
     }

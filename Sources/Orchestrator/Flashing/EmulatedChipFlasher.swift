@@ -1,3 +1,4 @@
+import Boot
 import Flash
 import Foundation
 import Logging
@@ -52,12 +53,36 @@ public struct EmulatedChipFlasher: Sendable {
         return try await operation.run(imageURL: rom)
     }
 
+    /// Writes `rom` (a generation in both halves) whole as `ownerboot promote` does: refused
+    /// while the chip is `protected`, else written, read back and re-protected. Records no
+    /// promotion (the chip is a test's).
+    public func promote(rom: URL, chipImage: URL, protected: Bool) async throws -> FlashRecord {
+        var logger = Logger(label: "ownerboot.test.promote")
+        logger.logLevel = .critical
+        let generation = try FileManager.default.contents(atPath: rom.path)
+            .flatMap { try OwnerbootManifest.readHalves(fromImage: Array($0)).normal?.generation } ?? -1
+        let promotion = FallbackPromotion(
+            board: board, store: nil,
+            programmer: Self.programmer(chipImage: chipImage, protected: protected, range: board.writeProtect.map { ($0.start, $0.length) }),
+            options: .init(backupDirectory: backupDirectory), logger: logger)
+        return try await promotion.run(rom: rom, generation: generation, romHash: "")
+    }
+
     /// The same, for callers on plain threads (the QEMU test session): waits for the flash.
     public func flashBlocking(rom: URL, chipImage: URL, protected: Bool) throws -> FlashRecord {
+        try Self.blocking { try await flash(rom: rom, chipImage: chipImage, protected: protected) }
+    }
+
+    /// `promote`, waiting for it on a plain thread.
+    public func promoteBlocking(rom: URL, chipImage: URL, protected: Bool) throws -> FlashRecord {
+        try Self.blocking { try await promote(rom: rom, chipImage: chipImage, protected: protected) }
+    }
+
+    static func blocking(_ body: @escaping @Sendable () async throws -> FlashRecord) throws -> FlashRecord {
         let box = FlashOutcome()
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { box.result = .success(try await flash(rom: rom, chipImage: chipImage, protected: protected)) } catch { box.result = .failure(error) }
+            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
             done.signal()
         }
         done.wait()

@@ -70,6 +70,15 @@ public final class Inventory: Sendable {
             try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id, generation, setHash, outcome) WHERE outcome IN ('success', 'restored')")
             try db.execute(sql: "CREATE INDEX device_listing ON device(name, board)")
         }
+        // Named after what it adds, not only a number: work on other branches may add its own v3.
+        migrator.registerMigration("v3-fallback-generation") { db in
+            // Each flash records the generation of the chip's write-protected half; the
+            // covering index gains it so `fleet list` still never reads the table. Earlier
+            // events keep NULL (unknown): their ROMs are not read back here.
+            try db.alter(table: "flashEvent") { t in t.add(column: "fallbackGeneration", .integer) }
+            try db.execute(sql: "DROP INDEX flashEvent_landed")
+            try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id, generation, setHash, fallbackGeneration, outcome) WHERE outcome IN ('success', 'restored')")
+        }
         return migrator
     }
 
@@ -152,7 +161,7 @@ public final class Inventory: Sendable {
     /// 100 ms of CPU in a release build (`ownerboot bench fleet`).
     public func statuses(generations: GenerationLookup) throws -> [FleetStatus] {
         try pool.read { db in
-            typealias Landed = (generation: Int?, setHash: String?, time: String)
+            typealias Landed = (generation: Int?, setHash: String?, time: String, fallback: Int?)
             let maxID = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM device") ?? 0
             var landed = [Landed?](repeating: nil, count: maxID + 1)
             // Both scans step SQLite's statements directly: GRDB's Row checks each column's
@@ -161,7 +170,7 @@ public final class Inventory: Sendable {
             // as bytes against the ones already made, so each becomes a String once.
             var setHashes = TextInterner()
             let flashes = try db.makeStatement(sql: """
-                SELECT deviceId, generation, setHash, time
+                SELECT deviceId, generation, setHash, time, fallbackGeneration
                 FROM flashEvent INDEXED BY flashEvent_landed
                 WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
                 """)
@@ -172,7 +181,8 @@ public final class Inventory: Sendable {
                 let setHash = Self.text(row, 2).map { setHashes.string(for: $0) }
                 // The time goes from SQLite's text to the ISO 8601 string in one copy.
                 let time = Self.text(row, 3).map(Self.iso8601) ?? ""
-                landed[deviceID] = (generation, setHash, time)
+                let fallback = sqlite3_column_type(row, 4) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, 4))
+                landed[deviceID] = (generation, setHash, time, fallback)
             }
             // Few boards and few generations: a short list compared by value beats hashing
             // the same strings 100,000 times.
@@ -214,7 +224,7 @@ public final class Inventory: Sendable {
                     state = .neverFlashed
                 }
                 statuses.append(FleetStatus(device: name, board: board, generationOnChip: onChip, latestGeneration: latest,
-                                            lastFlashed: flash?.time, state: state))
+                                            lastFlashed: flash?.time, state: state, fallbackGenerationOnChip: flash?.fallback))
             }
             return statuses
         }

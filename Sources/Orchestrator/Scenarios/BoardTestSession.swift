@@ -44,6 +44,9 @@ public struct BoardTestSession: Sendable {
     public var artifacts: Artifacts
     public var workDirectory: URL
     public var flash: Flasher?
+    /// Writes a ROM whole as `ownerboot promote` does (refusing while `protected`); for the
+    /// `promote` scenario.
+    public var promote: Flasher?
     /// How many machines run at once (each TCG machine keeps one core busy).
     public var parallelism: Int
 
@@ -247,7 +250,7 @@ public struct BoardTestSession: Sendable {
             let url = workDirectory.appendingPathComponent("\(scenario.name).tampered.rom")
             try Data(image).write(to: url, options: .atomic)
             return url
-        case .flashed, .update:
+        case .flashed, .update, .promote:
             guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
             let chip = workDirectory.appendingPathComponent("\(scenario.name).chip.bin")
             let size = try FileManager.default.attributesOfItem(atPath: artifacts.rom.path)[.size] as? Int ?? 0
@@ -255,11 +258,12 @@ public struct BoardTestSession: Sendable {
             try Data(repeating: 0xFF, count: size).write(to: chip)
             // First install on a blank chip, as with a clip before protection is enabled; an
             // update then goes onto the chip with its write protection on.
-            if scenario.rom == .update {
+            if scenario.rom == .update || scenario.rom == .promote {
                 guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
                 try flash(previous, chip, false)
                 try flash(artifacts.updateROM ?? artifacts.rom, chip, true)
                 if artifacts.updateROM != nil { try Self.checkProtectedHalfKept(chip: chip, previous: previous) }
+                if scenario.rom == .promote { try promote(artifacts.rom, onto: chip, scenario: scenario.name) }
             } else {
                 try flash(artifacts.rom, chip, false)
             }
@@ -269,6 +273,21 @@ public struct BoardTestSession: Sendable {
 }
 
 extension BoardTestSession {
+    /// The promotion with the chip still protected must be refused and leave it as it was;
+    /// with the protection lifted the chip must then hold `rom` exactly.
+    func promote(_ rom: URL, onto chip: URL, scenario: String) throws {
+        guard let promote else { throw TestSessionError.needsFlasher(scenario: scenario) }
+        let before = try SHA256Digest.hex(fileAt: chip)
+        // Any refusal counts here; that it was the protection is proven by the same ROM
+        // going onto the same chip right after, with the protection lifted.
+        var refused = false
+        do { try promote(rom, chip, true) } catch { refused = true }
+        guard refused else { throw TestSessionError.promotedWhileProtected(chip: chip.path) }
+        guard try SHA256Digest.hex(fileAt: chip) == before else { throw TestSessionError.promotedWhileProtected(chip: chip.path) }
+        try promote(rom, chip, false)
+        guard try SHA256Digest.hex(fileAt: chip) == SHA256Digest.hex(fileAt: rom) else { throw TestSessionError.promotionNotOnChip(chip: chip.path, rom: rom.path) }
+    }
+
     /// After an update of a normal/fallback chip: everything outside the normal region (FMAP,
     /// bootblock, the fallback set) is the previous ROM's, byte for byte.
     static func checkProtectedHalfKept(chip: URL, previous: URL) throws {

@@ -15,8 +15,8 @@ public enum PreviousRelease {
     /// Whether the scenarios chosen need an older generation and the store has none (or, for
     /// a normal/fallback ROM, none with the same two-half layout to keep the fallback of).
     public static func needed(scenarios: [TestScenario], artifacts: BoardTestSession.Artifacts) -> Bool {
-        // An update flashes it first; a resealed disk has a token sealed to its PCRs.
-        guard scenarios.contains(where: { $0.rom == .update || $0.disk == .tpm2Resealed }) else { return false }
+        // An update or a promotion flashes it first; a resealed disk has a token sealed to its PCRs.
+        guard scenarios.contains(where: { $0.rom == .update || $0.rom == .promote || $0.disk == .tpm2Resealed }) else { return false }
         guard let previous = artifacts.previousROM else { return true }
         return hasNormalRegion(artifacts.rom) && !hasNormalRegion(previous)
     }

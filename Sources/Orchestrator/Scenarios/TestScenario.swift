@@ -13,6 +13,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
         case flashed
         /// An older generation on the emulated chip replaced by the current one, then booted.
         case update
+        /// The update, then this generation promoted to the protected half as `ownerboot
+        /// promote` does it: refused with the chip protected (the chip unchanged), written whole
+        /// with the protection lifted. Power-on then boots this generation from the fallback.
+        case promote
         /// No firmware: the board's kernel and unlocker booted directly (`-kernel`, `-initrd`),
         /// as its coreboot payload loader would hand over. For real boards, whose firmware QEMU
         /// cannot run: it proves their kernel, unlocker and OS on an emulated disk controller.
