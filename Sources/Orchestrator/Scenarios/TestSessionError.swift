@@ -34,7 +34,7 @@ public enum TestSessionError: UserFacingError, Equatable {
         case .needsFlasher: return "run it through `ownerboot test`, which flashes with libflashrom's dummy programmer"
         case .noPreviousGeneration: return "run it through `ownerboot test`, which builds a previous release (the board with one comment line added) when the store has no earlier generation"
         case .protectedHalfChanged: return "build the update with the chip's fallback generation ([write_protect] fallback_generation) so only the normal region changes"
-        case .promotedWhileProtected: return "the promotion must set requireUnprotected on the flash target (FlashOperation refuses before reading the chip)"
+        case .promotedWhileProtected: return "a promotion must refuse before reading or writing while the chip protects a range (the flash target's requireUnprotected, as `ownerboot promote` sets it)"
         case .promotionNotOnChip: return "read the flash record: a promotion writes the whole ROM and reads it back"
         case .tangFailed: return "run scripts/setup.sh (it installs tang: /usr/libexec/tangd and tangd-keygen)"
         case .needsTPMDevice: return "give the scenario tpm = \"NAME\" (a device whose TPM state the session keeps)"
