@@ -36,13 +36,7 @@ public enum PreviousRelease {
         guard hasNormalRegion(currentROM), hasNormalRegion(previousROM),
               let fallback = FallbackROM(storeDirectory: previousROM.deletingLastPathComponent()) else { return nil }
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: builder.store, fallback: fallback)
-        var builder = builder
-        builder.recordsGeneration = false
-        let summary = try builder.build(plan)
-        guard let output = summary.outputs[BuildPlan.romComponent] else {
-            throw ArtifactError.noComponent(board: board.name, component: BuildPlan.romComponent, generation: plan.generation)
-        }
-        return URL(fileURLWithPath: output).appendingPathComponent("\(board.name).rom")
+        return try unrecordedROM(of: plan, board: board.name, using: builder)
     }
 
     /// The component whose builder gets the marker: one that is not the ROM and that no other
@@ -77,12 +71,17 @@ public enum PreviousRelease {
         defer { try? FileManager.default.removeItem(at: boards) }
         let derived = try derive(from: board, into: boards)
         let plan = try BuildPlan.make(board: derived, lock: try LockFile.load(for: derived), store: builder.store, generation: max(0, currentGeneration - 1))
+        return try unrecordedROM(of: plan, board: board.name, using: builder)
+    }
+
+    /// Builds `plan` without recording a generation and returns its ROM file.
+    static func unrecordedROM(of plan: BuildPlan, board: String, using builder: Builder) throws -> URL {
         var builder = builder
         builder.recordsGeneration = false
         let summary = try builder.build(plan)
         guard let output = summary.outputs[BuildPlan.romComponent] else {
-            throw ArtifactError.noComponent(board: board.name, component: BuildPlan.romComponent, generation: plan.generation)
+            throw ArtifactError.noComponent(board: board, component: BuildPlan.romComponent, generation: plan.generation)
         }
-        return URL(fileURLWithPath: output).appendingPathComponent("\(board.name).rom")
+        return URL(fileURLWithPath: output).appendingPathComponent("\(board).rom")
     }
 }
