@@ -18,7 +18,9 @@ public enum ImageInspector {
 
     /// `hashing: false` leaves `sha256` empty, for a caller that hashes the bytes itself
     /// (`ownerboot inspect` hashes a mapping of the file while it is still reading it).
-    public static func inspect(_ image: [UInt8], hashing: Bool = true) throws -> ImageReport {
+    /// `predictingPCRs`: hash every file coreboot would measure (the payload is most of the
+    /// image) to predict the TPM PCRs per boot path; `inspect` asks only when it prints JSON.
+    public static func inspect(_ image: [UInt8], hashing: Bool = true, predictingPCRs: Bool = true) throws -> ImageReport {
         // The whole-image SHA-256 is the longest single piece of work (about 10 ms for 16 MiB,
         // more than the parsing); it runs on another core while the image is parsed.
         let hash = hashing ? Hashing(image) : nil
@@ -83,7 +85,7 @@ public enum ImageInspector {
         } catch {
             report.problems.append("manifest: \(error)")
         }
-        for path in PCRPrediction.bootPaths(in: image) {
+        for path in predictingPCRs ? PCRPrediction.bootPaths(in: image) : [] {
             do { report.pcrs = (report.pcrs ?? []) + [try PCRPrediction.predict(image: image, path: path)] } catch {
                 report.problems.append("PCR prediction (boot path \(path.name)): \(error)")
             }

@@ -15,7 +15,8 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let loaded = try ImageFile.load(file)
-        var report = try ImageInspector.inspect(loaded.bytes, hashing: false)
+        // The PCR prediction hashes the whole payload again: the text leaves it to `ownerboot pcrs`.
+        var report = try ImageInspector.inspect(loaded.bytes, hashing: false, predictingPCRs: json)
         report.sha256 = loaded.sha256()
         if json { try JSONOutput.print(report) } else { print(ImageReportText.render(report, file: file)) }
     }
