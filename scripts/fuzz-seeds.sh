@@ -6,8 +6,7 @@
 # Every seed is small (the whole corpus stays well under 1 MiB) so libFuzzer mutates quickly.
 #
 # Usage: scripts/fuzz-seeds.sh [OUT_DIR]   (default Fuzz/Corpus; OUT_DIR is wiped first)
-# Needs: cbfstool, fmaptool, gcc, cpio, xz, gzip, zstd, lz4 (scripts/setup.sh installs most;
-# lz4 comes from Debian's lz4 package).
+# Needs: cbfstool, fmaptool, gcc, cpio, xz, gzip, zstd, lz4 (scripts/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-Fuzz/Corpus}"

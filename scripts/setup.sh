@@ -28,10 +28,17 @@ packages=(
   liblzma-dev liblz4-dev zlib1g-dev libzstd-dev libsqlite3-dev
   # coreboot's own tools, used to cross-check the Boot formats
   coreboot-utils flashrom
+  # scripts/fuzz-seeds.sh (regenerating the committed seed corpora)
+  gcc
   # sandbox, build environments, sources
-  bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd cpio
+  bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd lz4 cpio
   # the emulated board: QEMU, disks
   qemu-system-x86 cryptsetup-bin e2fsprogs fdisk   # fdisk: sfdisk writes the GPT of `ownerboot disk`
+  # measured boot and unattended unlock: the emulated TPM, tang, and the real clevis tools the
+  # scenarios check ownerboot's tokens against
+  swtpm swtpm-tools tpm2-tools clevis clevis-luks clevis-tpm2 tang jose
+  # the unlocker's ob-unlock, compiled on the host by its tier-1 test
+  gcc libssl-dev
   # signatures checked by the tools an evaluator already trusts
   minisign signify-openbsd
 )

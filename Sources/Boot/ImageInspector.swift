@@ -18,7 +18,9 @@ public enum ImageInspector {
 
     /// `hashing: false` leaves `sha256` empty, for a caller that hashes the bytes itself
     /// (`ownerboot inspect` hashes a mapping of the file while it is still reading it).
-    public static func inspect(_ image: [UInt8], hashing: Bool = true) throws -> ImageReport {
+    /// `predictingPCRs`: hash every file coreboot would measure (the payload is most of the
+    /// image) to predict the TPM PCRs per boot path; `inspect` asks only when it prints JSON.
+    public static func inspect(_ image: [UInt8], hashing: Bool = true, predictingPCRs: Bool = true) throws -> ImageReport {
         // The whole-image SHA-256 is the longest single piece of work (about 10 ms for 16 MiB,
         // more than the parsing); it runs on another core while the image is parsed.
         let hash = hashing ? Hashing(image) : nil
@@ -56,10 +58,10 @@ public enum ImageInspector {
                 let cbfs = try CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment)
                 let files: [CBFSFile]
                 do { files = try cbfs.files() } catch {
-                    walks.append(.init(cbfs: cbfs, files: .failure(error)))
+                    walks.append(.init(cbfs: cbfs, files: .failure(error), region: info.name))
                     throw error
                 }
-                walks.append(.init(cbfs: cbfs, files: .success(files)))
+                walks.append(.init(cbfs: cbfs, files: .success(files), region: info.name))
                 report.regions.append(.init(name: info.name, offset: info.offset, size: info.size, legacy: info.legacy, files: files))
                 for f in files where f.hash?.valid == false {
                     report.problems.append("CBFS file \(f.name) in \(info.name) does not match its \(f.hash!.algorithmName) hash")
@@ -77,8 +79,16 @@ public enum ImageInspector {
         }
         do {
             report.manifest = try OwnerbootManifest.read(from: walks)
+            if walks.contains(where: { $0.region == OwnerbootManifest.normalRegion }) {
+                report.fallbackManifest = try OwnerbootManifest.read(from: walks.filter { $0.region != OwnerbootManifest.normalRegion })
+            }
         } catch {
             report.problems.append("manifest: \(error)")
+        }
+        for path in predictingPCRs ? PCRPrediction.bootPaths(in: image) : [] {
+            do { report.pcrs = (report.pcrs ?? []) + [try PCRPrediction.predict(image: image, path: path)] } catch {
+                report.problems.append("PCR prediction (boot path \(path.name)): \(error)")
+            }
         }
         report.sha256 = hash?.result() ?? ""
         return report

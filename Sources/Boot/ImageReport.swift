@@ -37,9 +37,15 @@ public struct ImageReport: Codable, Sendable, Equatable {
     public var fmapBase: UInt64?
     public var areas: [Area]
     public var regions: [Region]
+    /// The ROM's generation: the normal half's manifest on a normal/fallback ROM.
     public var manifest: OwnerbootManifest?
+    /// A normal/fallback ROM's protected half (FMAP region COREBOOT): the fallback set's
+    /// generation, which may be older than `manifest`'s.
+    public var fallbackManifest: OwnerbootManifest? = nil
     public var payload: Payload?
     /// The Intel flash descriptor at the start of a chip dump or full image, when there is one.
     public var descriptor: IntelFlashDescriptor? = nil
+    /// The PCRs coreboot's measured boot will produce, per boot path (`PCRPrediction`).
+    public var pcrs: [PCRPrediction]? = nil
     public var problems: [String]
 }

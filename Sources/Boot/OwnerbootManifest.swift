@@ -53,9 +53,25 @@ public struct OwnerbootManifest: Codable, Sendable, Equatable {
         var walks: [Walk] = []
         for info in regions {
             guard let cbfs = try? CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment) else { continue }
-            walks.append(Walk(cbfs: cbfs, files: Result { try cbfs.files() }))
+            walks.append(Walk(cbfs: cbfs, files: Result { try cbfs.files() }, region: info.name))
         }
         return try read(from: walks)
+    }
+
+    /// The FMAP region of a normal/fallback ROM's writable half (the normal set); its
+    /// manifest is the generation the ROM was built as, COREBOOT's the protected fallback's.
+    public static let normalRegion = "NORMAL"
+
+    /// Both halves' manifests of a normal/fallback ROM (`normal` nil for a single-CBFS ROM,
+    /// whose one manifest is then `fallback`).
+    public static func readHalves(fromImage image: [UInt8]) throws -> (normal: OwnerbootManifest?, fallback: OwnerbootManifest?) {
+        let regions = CBFS.regions(in: image, fmap: FMAP.locate(in: image)?.map)
+        var walks: [Walk] = []
+        for info in regions {
+            guard let cbfs = try? CBFS(image: image, range: info.range, firstFileOffset: info.firstFileOffset, alignment: info.alignment) else { continue }
+            walks.append(Walk(cbfs: cbfs, files: Result { try cbfs.files() }, region: info.name))
+        }
+        return (try read(from: walks.filter { $0.region == normalRegion }), try read(from: walks.filter { $0.region != normalRegion }))
     }
 
     /// One CBFS region and the result of walking it, for reading the manifest from walks that
@@ -63,13 +79,14 @@ public struct OwnerbootManifest: Codable, Sendable, Equatable {
     struct Walk {
         var cbfs: CBFS
         var files: Result<[CBFSFile], Error>
+        var region = ""
     }
 
-    /// The first region's manifest (regions in order); the first error when none was found
-    /// and a region or manifest was damaged.
+    /// The first region's manifest (the normal region first, then regions in order); the
+    /// first error when none was found and a region or manifest was damaged.
     static func read(from walks: [Walk]) throws -> OwnerbootManifest? {
         var firstError: Error?
-        for walk in walks {
+        for walk in walks.filter({ $0.region == normalRegion }) + walks.filter({ $0.region != normalRegion }) {
             do {
                 if let file = try walk.files.get().first(where: { $0.name == cbfsName && !$0.type.isFree }) {
                     return try decode(try walk.cbfs.extract(file, limit: 1 << 20))

@@ -38,6 +38,10 @@ public struct WriteProtectPolicy: Sendable, Codable, Equatable {
     public var onProtected: FlashPlan.Policy
     /// The protection to apply (and confirm) after the flash; nil leaves the chip's as it is.
     public var apply: WriteProtectState?
+    /// The image must be written whole, protected range included (a new fallback half):
+    /// refuse before reading or writing anything while the chip protects any range, instead
+    /// of planning around it. nil (old records) is false.
+    public var requireUnprotected: Bool?
 
     public init(onProtected: FlashPlan.Policy = .refuse, apply: WriteProtectState? = nil) {
         self.onProtected = onProtected

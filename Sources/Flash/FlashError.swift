@@ -17,6 +17,9 @@ public enum FlashError: UserFacingError, Equatable {
     case foreignImage(path: String, reason: String)
     /// Refused before touching the chip: these changed erase blocks lie in the protected range.
     case protectedRangeWouldChange(protection: WriteProtectState, blocks: [ByteRange])
+    /// Refused before touching the chip: the flash must write the whole image (a new
+    /// protected half: `ownerboot promote`) and the chip still protects a range.
+    case protectionMustBeLifted(protection: WriteProtectState)
     case writeFailed(chipChanged: Bool, code: Int32)
     case writeProtectFailed(operation: String, result: WriteProtectResult)
     case writeProtectNotApplied(wanted: WriteProtectState, actual: WriteProtectState)
@@ -59,6 +62,8 @@ public enum FlashError: UserFacingError, Equatable {
         case .protectedRangeWouldChange(let protection, let blocks):
             let shown = blocks.prefix(4).map(\.description).joined(separator: ", ") + (blocks.count > 4 ? ", …" : "")
             return "refusing to flash: the image changes \(blocks.count) erase-block run(s) inside the write-protected range \(protection.range), protected in \(protection.modeDescription) mode (changed: \(shown)); nothing was written"
+        case .protectionMustBeLifted(let protection):
+            return "refusing to flash: this flash rewrites the write-protected range, and the chip still protects \(protection.range) in \(protection.modeDescription) mode; nothing was written"
         case .writeFailed(let changed, let code):
             return "write failed (libflashrom code \(code)); " + (changed ? "the chip WAS changed" : "the chip was not changed")
         case .writeProtectFailed(let operation, let result): return "write protection \(operation) failed: \(result.rawValue)"
@@ -105,7 +110,9 @@ public enum FlashError: UserFacingError, Equatable {
         case .imageSizeMismatch: return "build the ROM for this board (its size must equal the chip's)"
         case .foreignImage: return "flash a ROM built for this board, or pass --force-board 1 if you are sure"
         case .protectedRangeWouldChange(let protection, _):
-            return protection.howToUnprotect + "; or build a ROM that leaves the protected range as it is on the chip, or use a board whose policy writes only the unprotected regions"
+            return protection.howToUnprotect + "; or build a ROM that leaves the protected range as it is on the chip (a normal/fallback board: `[write_protect] fallback_generation` = the chip's fallback generation), or use a board whose policy writes only the unprotected regions"
+        case .protectionMustBeLifted(let protection):
+            return protection.howToUnprotect
         case .writeFailed(let changed, _):
             return changed ? "do not power the board off; run the flash again or write the backup back with `ownerboot flash --programmer P --image <backup>`" : "check the connection and try again"
         case .writeProtectFailed: return "check WP# is deasserted and the chip supports this range (`ownerboot wp status --programmer P`)"

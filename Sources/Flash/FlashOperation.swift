@@ -6,7 +6,8 @@ import Support
 /// 1. probe, refusing a chip whose name or size is not the target's;
 /// 2. refuse an image whose size is not the chip's, or that the identity check rejects;
 /// 3. read the write protection and the chip, plan, and refuse before any write when changed
-///    blocks are protected (or, by policy, write only the unprotected regions);
+///    blocks are protected (or, by policy, write only the unprotected regions; or, for a flash
+///    that must write the protected range too, whenever anything is protected);
 /// 4. keep the chip's old contents as `<sha256>.rom` in the backup directory (never overwritten);
 /// 5. write only the changed blocks, read the whole chip back, compare SHA-256; retry once,
 ///    then write the backup back and report both hashes;
@@ -84,6 +85,9 @@ public struct FlashOperation: Sendable {
         } catch FlashError.writeProtectFailed(_, .chipUnsupported) {
             protection = .unprotected
             warnings.append("libflashrom cannot read this chip's write protection; planned as unprotected")
+        }
+        if target.writeProtect.requireUnprotected == true, protection.isProtecting {
+            throw FlashError.protectionMustBeLifted(protection: protection)
         }
         if let wanted = target.writeProtect.apply, wanted.mode == .permanent, wanted != protection {
             throw FlashError.permanentProtectionRefused(range: wanted.range)

@@ -15,7 +15,8 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let loaded = try ImageFile.load(file)
-        var report = try ImageInspector.inspect(loaded.bytes, hashing: false)
+        // The PCR prediction hashes the whole payload again: the text leaves it to `ownerboot pcrs`.
+        var report = try ImageInspector.inspect(loaded.bytes, hashing: false, predictingPCRs: json)
         report.sha256 = loaded.sha256()
         if json { try JSONOutput.print(report) } else { print(ImageReportText.render(report, file: file)) }
     }
@@ -145,15 +146,24 @@ enum ImageReportText {
         }
         lines.append("")
         if let m = r.manifest {
-            lines.append("manifest: board \(m.board), generation \(m.generation), set \(m.setHash)\(m.version.map { ", version \($0)" } ?? "")")
+            let half = r.fallbackManifest == nil ? "" : " (normal half, writable)"
+            lines.append("manifest\(half): board \(m.board), generation \(m.generation), set \(m.setHash)\(m.version.map { ", version \($0)" } ?? "")")
             if let root = m.osRootHash { lines.append("OS: dm-verity root hash \(root) (pinned on the kernel command line as ownerboot.verity=)") }
             for (name, hash) in m.components.sorted(by: { $0.key < $1.key }) { lines.append("  \(name): \(hash)") }
+            if let f = r.fallbackManifest {
+                lines.append("manifest (fallback half, write-protected): board \(f.board), generation \(f.generation), set \(f.setHash)")
+            }
         } else {
             lines.append("manifest: none (not assembled by ownerboot)")
         }
         if let p = r.payload {
             lines.append("payload \(p.file): \(p.segments.count) segments, entry \(p.entry.map { hex(Int($0)) } ?? "?")"
                 + (p.kernelVersion.map { ", Linux \($0)" } ?? "") + (p.bootProtocol.map { ", boot protocol \($0)" } ?? ""))
+        }
+        for p in r.pcrs ?? [] {
+            // The full event list is `ownerboot pcrs`; here the values a TPM policy binds to.
+            let values = p.pcrs.keys.sorted().map { "PCR \($0) \(p.value(ofPCR: $0))" }.joined(separator: ", ")
+            lines.append("measured boot (\(p.bootPath), SHA-256, \(p.events.count) events): \(values)")
         }
         for problem in r.problems { lines.append("problem: \(problem)") }
         return lines.joined(separator: "\n")

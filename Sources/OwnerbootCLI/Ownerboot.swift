@@ -9,9 +9,9 @@ public struct Ownerboot: AsyncParsableCommand {
         discussion: "Arguments may be given make-style: `ownerboot build board=qemu-x86` is `ownerboot build --board qemu-x86`.",
         subcommands: [
             BoardsCommand.self, PlanCommand.self, BuildCommand.self, InspectCommand.self,
-            FlashCommand.self, ReadCommand.self, VerifyCommand.self, WriteProtectCommand.self, ProgrammersCommand.self,
+            FlashCommand.self, PromoteCommand.self, ReadCommand.self, VerifyCommand.self, WriteProtectCommand.self, ProgrammersCommand.self,
             TestCommand.self, FleetCommand.self, DiskCommand.self, LockCommand.self, FetchCommand.self, ExportCommand.self, ImportCommand.self, GenerationsCommand.self, StoreCommand.self, BenchCommand.self, RehearseCommand.self,
-            KeyCommand.self, SBOMCommand.self, ProvenanceCommand.self,
+            KeyCommand.self, SBOMCommand.self, ProvenanceCommand.self, PCRsCommand.self,
         ])
 
     public init() {}

@@ -8,6 +8,11 @@ public enum SHA256Digest {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The 32 raw digest bytes (a TPM extends a PCR with these, not with hex).
+    public static func bytes<D: DataProtocol>(_ data: D) -> [UInt8] {
+        Array(SHA256.hash(data: data))
+    }
+
     public static func hex(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }

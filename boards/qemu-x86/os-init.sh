@@ -3,13 +3,14 @@
 # firmware's kernel command line) so a test can see it, then power off.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
-board=unknown; generation=unknown; set_hash=unknown
+board=unknown; generation=unknown; set_hash=unknown; half=
 for word in $(cat /proc/cmdline); do
     case "$word" in
         ownerboot.board=*) board=${word#*=};;
         ownerboot.generation=*) generation=${word#*=};;
         ownerboot.set=*) set_hash=${word#*=};;
+        ownerboot.half=*) half=" half=${word#*=}";;
     esac
 done
-echo "ownerboot-os: board=$board generation=$generation set=$set_hash"
+echo "ownerboot-os: board=$board generation=$generation set=$set_hash$half"
 poweroff -f

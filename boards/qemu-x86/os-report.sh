@@ -1,19 +1,20 @@
 #!/bin/sh
 # ownerboot-report (a unit of the Debian OS): once the boot is finished, say on the console what
-# booted — board, generation and set hash from the firmware's kernel command line, the dm-verity
+# booted — board, generation, set hash and firmware half from the firmware's kernel command line, the dm-verity
 # root hash the unlocker opened the root with — and how the boot went (systemd's state, failed
 # units). Scenarios read this line; an owner sees the same at the serial console.
-board=unknown; generation=unknown; set_hash=unknown; verity=none
+board=unknown; generation=unknown; set_hash=unknown; verity=none; half=
 for word in $(cat /proc/cmdline); do
     case "$word" in
         ownerboot.board=*) board=${word#*=};;
         ownerboot.generation=*) generation=${word#*=};;
         ownerboot.set=*) set_hash=${word#*=};;
         ownerboot.verity=*) verity=${word#*=};;
+        ownerboot.half=*) half=" half=${word#*=}";;
     esac
 done
 state=$(systemctl is-system-running --wait 2>/dev/null)
 failed=$(systemctl list-units --state=failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')
 root=$(findmnt -n -o OPTIONS / | cut -d, -f1)
-echo "ownerboot-os: board=$board generation=$generation set=$set_hash verity=$verity"
+echo "ownerboot-os: board=$board generation=$generation set=$set_hash$half verity=$verity"
 echo "ownerboot-os: system=$state root=$root failed=[${failed% }]"

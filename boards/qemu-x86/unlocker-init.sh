@@ -33,6 +33,8 @@ keyfile=$(arg ownerboot.keyfile)
 verity=$(arg ownerboot.verity)
 verity_offset=$(arg ownerboot.verity_offset)
 state_uuid=$(arg ownerboot.state_uuid)
+# Normal/fallback firmware: which set booted (rom.sh puts ownerboot.half= on each payload).
+half=$(arg ownerboot.half) && echo "ownerboot: firmware half=$half"
 
 echo "ownerboot: looking for the encrypted root (LUKS UUID $root_uuid)"
 device=
@@ -46,56 +48,77 @@ while [ -z "$device" ] && [ $tries -lt 20 ]; do
 done
 [ -n "$device" ] || rescue "no encrypted root: no disk has LUKS UUID $root_uuid (is the disk attached?)"
 
-opened=no
-secret=
-if [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
-    if cryptsetup open --key-file "$keyfile" "$device" root; then opened=yes; secret=keyfile; else echo "ownerboot: the key file did not open $device; asking for the passphrase"; fi
+# The LUKS2 containers to open: the root (slot A) and, for a verity OS, the writable state.
+state=
+if [ -n "$verity" ] && [ -n "$state_uuid" ]; then
+    for candidate in /dev/vd?[0-9]* /dev/sd?[0-9]* /dev/nvme?n?p[0-9]*; do
+        [ -b "$candidate" ] || continue
+        if [ "$(cryptsetup luksUUID "$candidate" 2>/dev/null)" = "$state_uuid" ]; then state=$candidate; break; fi
+    done
+    [ -n "$state" ] || rescue "no state partition: no partition has LUKS UUID $state_uuid"
 fi
+# closed: the containers still locked ("DEVICE:NAME" pairs), in order.
+closed="$device:root${state:+ $state:state}"
+still_closed() {
+    left=
+    for pair in $closed; do [ -e "/dev/mapper/${pair#*:}" ] || left="$left $pair"; done
+    closed=${left# }
+}
+if [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
+    for pair in $closed; do
+        cryptsetup open --key-file "$keyfile" "${pair%%:*}" "${pair#*:}" || echo "ownerboot: the key file did not open ${pair%%:*}"
+    done
+    still_closed
+fi
+# Obtain each key without a person first (Clevis tokens: TPM2, tang), the root first: if the
+# root needs the passphrase anyway, the same passphrase opens the state (no second wait for a
+# tang that is down). One passphrase prompt at most, for whatever is still locked.
+for pair in $closed; do
+    ob-unattended "${pair%%:*}" "${pair#*:}" || break
+done
+still_closed
 attempt=1
-while [ $opened = no ] && [ $attempt -le 3 ]; do
+while [ -n "$closed" ] && [ $attempt -le 3 ]; do
+    first=${closed%% *}
     # Echo goes off before the prompt appears: whoever types at once must not see it echoed.
     stty -echo 2>/dev/null
-    printf 'ownerboot: enter passphrase for %s (try %s of 3): ' "$device" "$attempt"
+    printf 'ownerboot: enter passphrase for %s (try %s of 3): ' "${first%%:*}" "$attempt"
     read -r passphrase
     stty echo 2>/dev/null
     echo
-    if printf '%s' "$passphrase" | cryptsetup open --key-file=- "$device" root 2>/tmp/cryptsetup.err; then
-        opened=yes
-        secret=passphrase
+    if printf '%s' "$passphrase" | cryptsetup open --key-file=- "${first%%:*}" "${first#*:}" 2>/tmp/cryptsetup.err; then
+        # The same passphrase opens the other containers (the disk was provisioned with one).
+        for pair in ${closed#"$first"}; do
+            printf '%s' "$passphrase" | cryptsetup open --key-file=- "${pair%%:*}" "${pair#*:}" \
+                || { passphrase=; rescue "the passphrase opened ${first%%:*} but not ${pair%%:*}"; }
+        done
+        still_closed
     else
         echo "ownerboot: wrong passphrase (try $attempt of 3)"
         attempt=$((attempt + 1))
     fi
 done
-[ $opened = yes ] || { passphrase=; rescue "could not unlock $device after 3 tries"; }
-
-# The writable state: a second LUKS2 partition opened with the same secret.
-if [ -n "$verity" ] && [ -n "$state_uuid" ]; then
-    state=
-    for candidate in /dev/vd?[0-9]* /dev/sd?[0-9]* /dev/nvme?n?p[0-9]*; do
-        [ -b "$candidate" ] || continue
-        if [ "$(cryptsetup luksUUID "$candidate" 2>/dev/null)" = "$state_uuid" ]; then state=$candidate; break; fi
-    done
-    [ -n "$state" ] || { passphrase=; rescue "no state partition: no partition has LUKS UUID $state_uuid"; }
-    if [ "$secret" = keyfile ]; then
-        cryptsetup open --key-file "$keyfile" "$state" state
-    else
-        printf '%s' "$passphrase" | cryptsetup open --key-file=- "$state" state
-    fi || { passphrase=; rescue "unlocked the root but not the state partition $state"; }
-fi
 passphrase=
+[ -z "$closed" ] || rescue "could not unlock ${closed%%:*} after 3 tries"
 
 if [ -n "$verity" ]; then
-    # dm-verity with the root hash the firmware pins: the whole image is read once through it,
-    # so a changed block anywhere refuses the boot here instead of failing later in the OS.
+    # dm-verity with the root hash the firmware pins, checked lazily: a block is hashed when it
+    # is read, so boot reads only what it needs. First the file system's metadata (the first
+    # 4 MiB: superblock, group descriptors, the first inode tables) through a mapping that
+    # returns an I/O error on a bad block, so a changed root is refused here with a rescue
+    # shell; the OS then runs on a mapping that restarts the machine on any bad block read
+    # later (never used silently; on the normal set the reboot counter falls back).
     echo "ownerboot: checking the root against verity root hash $verity"
-    veritysetup open /dev/mapper/root os /dev/mapper/root "$verity" --hash-offset="$verity_offset" 2>/tmp/verity.err \
+    veritysetup open /dev/mapper/root os-check /dev/mapper/root "$verity" --hash-offset="$verity_offset" 2>/tmp/verity.err \
         || { cat /tmp/verity.err; rescue "verity: the root on $device does not match the root hash the firmware pins ($verity); not booting it"; }
-    if ! dd if=/dev/mapper/os of=/dev/null bs=1M 2>/tmp/verity.err; then
+    if ! dd if=/dev/mapper/os-check of=/dev/null bs=1M count=4 2>/tmp/verity.err; then
         cat /tmp/verity.err
-        veritysetup close os 2>/dev/null
+        veritysetup close os-check 2>/dev/null
         rescue "verity: the root on $device failed verification (a block differs from the one the root hash $verity pins); not booting it"
     fi
+    veritysetup close os-check
+    veritysetup open /dev/mapper/root os /dev/mapper/root "$verity" --hash-offset="$verity_offset" --restart-on-corruption 2>/tmp/verity.err \
+        || { cat /tmp/verity.err; rescue "verity: could not open the root on $device with root hash $verity"; }
     mkdir -p /mnt/root /mnt/state
     mount -t ext4 -o ro /dev/mapper/os /mnt/root || rescue "verity root on $device is not a mountable ext4"
     mount -t ext4 /dev/mapper/state /mnt/state || rescue "the state partition $state is not a mountable ext4"
@@ -113,7 +136,9 @@ if [ -n "$verity" ]; then
     mount --move /mnt/state /mnt/root/run/ownerboot/state
     # systemd's /sbin/init is an absolute symlink: it resolves only inside the new root.
     [ -x /mnt/root/sbin/init ] || [ -L /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"
-    echo "ownerboot: verity root $verity verified on $device, state on $state; starting the OS"
+    echo "ownerboot: verity root $verity verified on $device (metadata read; every later block checked as it is read), state on $state; starting the OS"
+    # A good boot: the next one may try the normal set again (ownerboot-rearm, rearm-normal.sh).
+    if [ -n "$half" ] && [ -x /sbin/ownerboot-rearm ]; then ownerboot-rearm || true; fi
     umount /proc /sys
     mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev
     exec switch_root /mnt/root /sbin/init
@@ -123,6 +148,8 @@ mkdir -p /mnt/root
 mount -t ext4 -o ro /dev/mapper/root /mnt/root || rescue "unlocked $device but could not mount it as ext4"
 [ -x /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"
 echo "ownerboot: unlocked $device, starting the OS"
+# A good boot: the next one may try the normal set again (ownerboot-rearm, rearm-normal.sh).
+if [ -n "$half" ] && [ -x /sbin/ownerboot-rearm ]; then ownerboot-rearm || true; fi
 umount /proc /sys
 mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev
 exec switch_root /mnt/root /sbin/init

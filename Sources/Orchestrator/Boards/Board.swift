@@ -26,10 +26,14 @@ public struct Board: Sendable, Codable, Equatable {
     public var stateUUID: String?
     /// The folder holding `board.toml` and the files it names.
     public var directory: URL
+    /// What the board's flash protection covers and what it leaves open, in a sentence
+    /// (`[board] protection`), for `ownerboot boards`.
+    public var protection: String? = nil
 
-    public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, os: OSSpec? = nil, slotBUUID: String? = nil, stateUUID: String? = nil, directory: URL) {
+    public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, os: OSSpec? = nil, slotBUUID: String? = nil, stateUUID: String? = nil, directory: URL, protection: String? = nil) {
         precondition(!chips.isEmpty, "a board has at least one chip")
         self.name = name
+        self.protection = protection
         self.description = description
         self.arch = arch
         self.chips = chips

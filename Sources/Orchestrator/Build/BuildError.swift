@@ -14,6 +14,9 @@ public enum BuildError: UserFacingError, Equatable {
     case sandboxSetup(detail: String)
     /// A `@input:NAME/FILE@` placeholder in a component's environment could not be filled.
     case placeholder(derivation: String, placeholder: String, reason: String)
+    case fallbackNotInStore(board: String, generation: Int, file: String)
+    /// The store's promotion names a ROM the store no longer holds.
+    case promotedNotInStore(board: String, generation: Int, romHash: String)
 
     public var message: String {
         switch self {
@@ -33,6 +36,10 @@ public enum BuildError: UserFacingError, Equatable {
             return "the sandbox could not be prepared: \(detail)"
         case .placeholder(let derivation, let placeholder, let reason):
             return "\(derivation): \(placeholder) in its environment could not be filled: \(reason)"
+        case .fallbackNotInStore(let board, let generation, let file):
+            return "\(file): [write_protect] fallback_generation = \(generation), but the store holds no ROM of \(board) generation \(generation)"
+        case .promotedNotInStore(let board, let generation, let romHash):
+            return "\(board)'s protected half was promoted to generation \(generation) (ROM \(romHash)-rom), but the store no longer holds that ROM"
         }
     }
 
@@ -45,6 +52,9 @@ public enum BuildError: UserFacingError, Equatable {
         case .cycle: return "remove one of the dependencies in board.toml"
         case .sandboxSetup: return "run ownerboot as root on a kernel that allows user namespaces (sysctl user.max_user_namespaces > 0)"
         case .placeholder: return "the input component must write that file (one line of hex); check its builder"
+        case .fallbackNotInStore: return "build that generation first (`ownerboot build board=… --generation N`), or name one `ownerboot generations` lists"
+        case .promotedNotInStore(let board, let generation, _):
+            return "import the bundle that holds it, or set `[write_protect] fallback_generation = \(generation)` in \(board)'s board.toml once that generation is built"
         case .unexpectedSet: return "build the generation's own snapshot (`--generation N` after `ownerboot import`), or compare `ownerboot plan` with the recorded generation to see which input differs"
         }
     }

@@ -29,12 +29,21 @@ public struct BuildPlan: Sendable {
     public var generation: Int
     public var generationIsNew: Bool
     public var manifest: OwnerbootManifest
+    /// Where the ROM's write-protected half comes from, in words (`board.toml fallback_generation
+    /// = 2`, `promoted generation 2`); nil: the ROM carries this generation in both halves.
+    public var fallbackSource: String? = nil
 
     public func step(named name: String) -> Step? { steps.first { $0.derivation.name == name } }
 
     /// `generation`: the number the ROM's manifest carries instead of the store's next one
     /// (a previous release made for a test is numbered below the current generation).
-    public static func make(board: Board, lock: LockFile, store: Store, generation numberOverride: Int? = nil) throws -> BuildPlan {
+    ///
+    /// `fallback`: the ROM (its derivation hash and output folder) whose write-protected half
+    /// this ROM keeps byte for byte; nil: the one `[write_protect] fallback_generation` names,
+    /// else the ROM last promoted to the board's protected half (`ownerboot promote`), else
+    /// none (the ROM carries this generation in both halves). `selfContained`: none, whatever
+    /// board.toml or the store say (the ROM `ownerboot promote` writes).
+    public static func make(board: Board, lock: LockFile, store: Store, generation numberOverride: Int? = nil, fallback: FallbackROM? = nil, selfContained: Bool = false) throws -> BuildPlan {
         guard let envHash = lock.buildEnvironmentHash, let spec = board.buildEnvironment else {
             throw LockError.missing(board: board.name, path: board.lockFile.path)
         }
@@ -71,6 +80,31 @@ public struct BuildPlan: Sendable {
         }
         for component in board.components { try visit(component.name, []) }
 
+        var fallback = selfContained ? nil : fallback
+        var fallbackSource = fallback.map { "ROM \($0.derivationHash.prefix(16))" }
+        var fallbackGeneration: Int?
+        if fallback == nil, !selfContained, board.writeProtect != nil, components[romComponent] != nil {
+            if let number = board.writeProtect?.fallbackGeneration {
+                guard let recorded = try store.generations(board: board.name).first(where: { $0.number == number }),
+                      let hash = recorded.components[romComponent],
+                      FileManager.default.fileExists(atPath: store.path(hash: hash, name: romComponent).path) else {
+                    throw BuildError.fallbackNotInStore(board: board.name, generation: number, file: board.directory.appendingPathComponent("board.toml").path)
+                }
+                fallback = FallbackROM(derivationHash: hash, directory: store.path(hash: hash, name: romComponent))
+                fallbackSource = "board.toml fallback_generation = \(number)"
+                fallbackGeneration = number
+            } else if let promoted = try store.promotion(board: board.name) {
+                // What the deployed chips' protected half holds (the ROM promote wrote).
+                let directory = store.path(hash: promoted.romHash, name: romComponent)
+                guard FileManager.default.fileExists(atPath: directory.path) else {
+                    throw BuildError.promotedNotInStore(board: board.name, generation: promoted.generation, romHash: promoted.romHash)
+                }
+                fallback = FallbackROM(derivationHash: promoted.romHash, directory: directory)
+                fallbackSource = "promoted generation \(promoted.generation)"
+                fallbackGeneration = promoted.generation
+            }
+        }
+
         var componentHashes: [String: String] = [:]
         var generation = 0, isNew = true, setHash = ""
         var manifest = OwnerbootManifest(board: board.name, generation: 0, setHash: "", components: [:])
@@ -87,6 +121,9 @@ public struct BuildPlan: Sendable {
                 (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
                 if let numberOverride { (generation, isNew) = (numberOverride, false) }
                 manifest = OwnerbootManifest(board: board.name, generation: generation, setHash: setHash, components: componentHashes)
+                // The fallback is this very generation: the ROM is self-contained, with the
+                // same derivation (and bytes) as before the promotion.
+                if fallbackGeneration == generation { fallback = nil }
             }
             var inputs: [Derivation.Input] = []
             var paths: [(name: String, path: URL)] = []
@@ -107,6 +144,11 @@ public struct BuildPlan: Sendable {
                     inputs.append(.init(name: base, kind: .file, hash: try Self.fileHash(file)))
                     paths.append((base, file))
                 }
+            }
+            if name == romComponent, let fallback {
+                // Not a dependency to schedule: it is an earlier ROM, already in the store.
+                inputs.append(.init(name: "fallback", kind: .component, hash: fallback.derivationHash))
+                paths.append(("fallback", fallback.directory))
             }
             var env = component.env
             if let pack = component.pack { env["OWNERBOOT_PACK"] = pack.canonical }
@@ -153,7 +195,9 @@ public struct BuildPlan: Sendable {
             (generation, isNew) = try store.generationNumber(board: board.name, setHash: setHash)
             if let numberOverride { (generation, isNew) = (numberOverride, false) }
         }
-        return BuildPlan(board: board, lock: lock, steps: steps, setHash: setHash, generation: generation, generationIsNew: isNew, manifest: manifest)
+        var plan = BuildPlan(board: board, lock: lock, steps: steps, setHash: setHash, generation: generation, generationIsNew: isNew, manifest: manifest)
+        plan.fallbackSource = fallback == nil ? nil : fallbackSource
+        return plan
     }
 
     /// The component whose output holds the OS image (and its `roothash`).

@@ -7,6 +7,10 @@ public enum DiskError: UserFacingError, Equatable {
     case emptyPassphrase(path: String)
     case missingImage(path: String)
     case cryptsetupFailed(step: String, output: String)
+    case clevisFailed(step: String, output: String)
+    case badPCRValue(index: Int, value: String)
+    /// Neither the file nor any GPT partition in it is a LUKS2 container.
+    case noLUKSContainer(path: String)
 
     public var message: String {
         switch self {
@@ -14,6 +18,9 @@ public enum DiskError: UserFacingError, Equatable {
         case .emptyPassphrase(let path): return "the passphrase file \(path) is empty"
         case .missingImage(let path): return "no OS image at \(path)"
         case .cryptsetupFailed(let step, let output): return "cryptsetup failed to \(step) the disk:\n\(output)"
+        case .clevisFailed(let step, let output): return "clevis failed to \(step) the disk:\n\(output)"
+        case .badPCRValue(let index, let value): return "PCR \(index)'s expected value \"\(value)\" is not 64 hex digits (SHA-256)"
+        case .noLUKSContainer(let path): return "\(path) holds no LUKS2 container (neither the whole file nor a GPT partition)"
         }
     }
 
@@ -22,6 +29,9 @@ public enum DiskError: UserFacingError, Equatable {
         case .unreadablePassphrase, .emptyPassphrase: return "write the passphrase into the file (one line); it is read, never stored"
         case .missingImage: return "build the board first (`ownerboot build board=NAME` links result/NAME/os/ into the folder it runs in), or pass --os-image"
         case .cryptsetupFailed: return "check that cryptsetup 2.4+ is installed (`bash scripts/setup.sh`) and there is free disk space"
+        case .clevisFailed: return "check that clevis-luks and clevis-tpm2 are installed (`bash scripts/setup.sh`), the passphrase opens the disk, and the TPM is reachable"
+        case .badPCRValue: return "take the values from `ownerboot pcrs ROM --json`"
+        case .noLUKSContainer: return "give the disk `ownerboot disk` wrote (-o), not the OS image"
         }
     }
 }

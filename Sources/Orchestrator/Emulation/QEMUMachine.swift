@@ -37,7 +37,8 @@ public struct QEMUMachine: Sendable, Equatable {
     public var kernel: String? = nil
     public var initrd: String? = nil
     public var append: String? = nil
-    /// Without it a guest reboot ends QEMU (`-no-reboot`), which most scenarios want.
+    /// A guest reset restarts the machine (CMOS kept, as on hardware) instead of ending QEMU:
+    /// for firmware that falls back after resets and for tests that reboot on purpose.
     public var allowsReboot = false
 
     public init(
@@ -58,9 +59,9 @@ public struct QEMUMachine: Sendable, Equatable {
         var args = [
             "-M", machineType, "-accel", accelerator.rawValue, "-m", "\(memoryMiB)",
             "-display", "none", "-monitor", "none", "-serial", "stdio",
-        ] + (allowsReboot ? [] : ["-no-reboot"]) + [
             "-nodefaults",
         ]
+        if !allowsReboot { args.insert("-no-reboot", at: args.count - 1) }
         if let bios { args += ["-bios", bios] }
         if let kernel { args += ["-kernel", kernel] }
         if let initrd { args += ["-initrd", initrd] }

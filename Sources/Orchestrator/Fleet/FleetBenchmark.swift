@@ -26,7 +26,7 @@ public enum FleetBenchmark {
         let ids = try inventory.devices()
         // Two thirds of the devices were flashed once, with one of four generations.
         try inventory.recordFlashes(ids.filter { $0.id! % 3 != 0 }.map { device in
-            FlashEvent(deviceId: device.id!, generation: Int(device.id! % 4), setHash: "set\(device.id! % 4)", romHash: "r", readbackHash: "r", chip: "W25Q128.V", programmer: "dummy", outcome: .success, bytesWritten: 0, backupReference: nil)
+            FlashEvent(deviceId: device.id!, generation: Int(device.id! % 4), setHash: "set\(device.id! % 4)", romHash: "r", readbackHash: "r", chip: "W25Q128.V", programmer: "dummy", outcome: .success, bytesWritten: 0, backupReference: nil, fallbackGeneration: Int(device.id! % 3))
         })
         let fillSeconds = Date().timeIntervalSince(fillStart)
         let generations = FixedGenerations(["qemu-x86": (0..<4).map { ($0, "set\($0)") }])

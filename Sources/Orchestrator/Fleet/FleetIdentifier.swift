@@ -33,6 +33,9 @@ public struct FleetIdentifier: Sendable {
             return unknown(FMAP.locate(in: dump) == nil ? "no FMAP or CBFS: not a coreboot image" : "a coreboot image without an ownerboot manifest")
         }
         var result = Identification(state: .unknown, dumpHash: hash, board: manifest.board, generation: manifest.generation, setHash: manifest.setHash, differingRegions: [], differingFiles: [])
+        if let halves = try? OwnerbootManifest.readHalves(fromImage: dump), halves.normal != nil {
+            result.fallbackGeneration = halves.fallback?.generation
+        }
         guard let generation = try store.generations(board: manifest.board).first(where: { $0.setHash == manifest.setHash }),
               let romHash = generation.components[BuildPlan.romComponent] else {
             result.reason = "its manifest names \(manifest.board) generation \(manifest.generation), which this store never built"

@@ -15,4 +15,7 @@ public struct FleetStatus: Codable, Sendable, Equatable {
     public var latestGeneration: Int?
     public var lastFlashed: String?
     public var state: State
+    /// The generation in the chip's write-protected (fallback) half after its last
+    /// successful flash; nil for a single-CBFS ROM or a flash recorded before inventory v3.
+    public var fallbackGenerationOnChip: Int? = nil
 }

@@ -19,11 +19,15 @@ public struct Identification: Codable, Sendable, Equatable {
     /// CBFS files whose bytes differ (or that only one side has).
     public var differingFiles: [String]
     public var reason: String?
+    /// On a normal/fallback chip: the generation its write-protected half carries (the one
+    /// that boots at power-on and whenever the normal set fails); `generation` is the normal half's.
+    public var fallbackGeneration: Int? = nil
 
     public var summary: String {
+        let fallback = fallbackGeneration.map { ", fallback half generation \($0)" } ?? ""
         switch state {
-        case .matching: return "\(board!) generation \(generation!) (matching)"
-        case .modified: return "\(board ?? "?") generation \(generation.map(String.init) ?? "?") (modified: \((differingRegions + differingFiles).joined(separator: ", ")))"
+        case .matching: return "\(board!) generation \(generation!)\(fallback) (matching)"
+        case .modified: return "\(board ?? "?") generation \(generation.map(String.init) ?? "?")\(fallback) (modified: \((differingRegions + differingFiles).joined(separator: ", ")))"
         case .unknown: return "unknown (\(reason ?? "not built by ownerboot"))"
         }
     }

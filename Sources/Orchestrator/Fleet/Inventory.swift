@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Support
 
 /// The fleet inventory: devices, every flash event and every readback, in SQLite (WAL, so
@@ -68,6 +69,15 @@ public final class Inventory: Sendable {
             // devices by name with their board.
             try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id, generation, setHash, outcome) WHERE outcome IN ('success', 'restored')")
             try db.execute(sql: "CREATE INDEX device_listing ON device(name, board)")
+        }
+        // Named after what it adds, not only a number: work on other branches may add its own v3.
+        migrator.registerMigration("v3-fallback-generation") { db in
+            // Each flash records the generation of the chip's write-protected half; the
+            // covering index gains it so `fleet list` still never reads the table. Earlier
+            // events keep NULL (unknown): their ROMs are not read back here.
+            try db.alter(table: "flashEvent") { t in t.add(column: "fallbackGeneration", .integer) }
+            try db.execute(sql: "DROP INDEX flashEvent_landed")
+            try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id, generation, setHash, fallbackGeneration, outcome) WHERE outcome IN ('success', 'restored')")
         }
         return migrator
     }
@@ -151,31 +161,41 @@ public final class Inventory: Sendable {
     /// 100 ms of CPU in a release build (`ownerboot bench fleet`).
     public func statuses(generations: GenerationLookup) throws -> [FleetStatus] {
         try pool.read { db in
-            typealias Landed = (generation: Int?, setHash: String?, time: String)
+            typealias Landed = (generation: Int?, setHash: String?, time: String, fallback: Int?)
             let maxID = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM device") ?? 0
             var landed = [Landed?](repeating: nil, count: maxID + 1)
-            let flashes = try Row.fetchCursor(db, sql: """
-                SELECT deviceId, generation, setHash, time
+            // Both scans step SQLite's statements directly: GRDB's Row checks each column's
+            // type and boxes it, which cost more than the scan itself at 100,000 rows.
+            // Repeated texts (set hashes, boards: a handful of distinct values) are compared
+            // as bytes against the ones already made, so each becomes a String once.
+            var setHashes = TextInterner()
+            let flashes = try db.makeStatement(sql: """
+                SELECT deviceId, generation, setHash, time, fallbackGeneration
                 FROM flashEvent INDEXED BY flashEvent_landed
                 WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
                 """)
-            while let row = try flashes.next() {
-                let deviceID: Int = row[0]
-                guard deviceID >= 0, deviceID <= maxID else { continue }
+            try Self.step(flashes, in: db) { row in
+                let deviceID = Int(sqlite3_column_int64(row, 0))
+                guard deviceID >= 0, deviceID <= maxID else { return }
+                let generation = sqlite3_column_type(row, 1) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, 1))
+                let setHash = Self.text(row, 2).map { setHashes.string(for: $0) }
                 // The time goes from SQLite's text to the ISO 8601 string in one copy.
-                let time = try row.withUnsafeData(atIndex: 3) { $0.map(Self.iso8601) ?? "" }
-                landed[deviceID] = (row[1], row[2], time)
+                let time = Self.text(row, 3).map(Self.iso8601) ?? ""
+                let fallback = sqlite3_column_type(row, 4) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, 4))
+                landed[deviceID] = (generation, setHash, time, fallback)
             }
             // Few boards and few generations: a short list compared by value beats hashing
             // the same strings 100,000 times.
+            var boards = TextInterner()
             var latestByBoard: [(board: String, latest: Int?)] = []
             var known: [(board: String, setHash: String, generation: Int?)] = []
             var statuses: [FleetStatus] = []
             statuses.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device") ?? 0)
-            let devices = try Row.fetchCursor(db, sql: "SELECT id, name, board FROM device INDEXED BY device_listing ORDER BY name")
-            while let row = try devices.next() {
-                let deviceID: Int = row[0]
-                let board: String = row[2]
+            let devices = try db.makeStatement(sql: "SELECT id, name, board FROM device INDEXED BY device_listing ORDER BY name")
+            try Self.step(devices, in: db) { row in
+                let deviceID = Int(sqlite3_column_int64(row, 0))
+                let name = Self.text(row, 1).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let board = Self.text(row, 2).map { boards.string(for: $0) } ?? ""
                 let latest: Int?
                 if let cached = latestByBoard.first(where: { $0.board == board }) { latest = cached.latest } else {
                     latest = generations.latest(board: board)?.number
@@ -203,10 +223,44 @@ public final class Inventory: Sendable {
                 } else {
                     state = .neverFlashed
                 }
-                statuses.append(FleetStatus(device: row[1], board: board, generationOnChip: onChip, latestGeneration: latest,
-                                            lastFlashed: flash?.time, state: state))
+                statuses.append(FleetStatus(device: name, board: board, generationOnChip: onChip, latestGeneration: latest,
+                                            lastFlashed: flash?.time, state: state, fallbackGenerationOnChip: flash?.fallback))
             }
             return statuses
+        }
+    }
+
+    /// Steps `statement` to its end, handing each row to `body`; an SQLite error becomes
+    /// GRDB's `DatabaseError`, as GRDB's own cursors report it.
+    private static func step(_ statement: Statement, in db: Database, _ body: (SQLiteStatement) throws -> Void) throws {
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
+        while true {
+            let code = sqlite3_step(raw)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            try body(raw)
+        }
+    }
+
+    /// A text column's bytes, valid until the next step; nil for NULL.
+    private static func text(_ row: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer? {
+        guard let bytes = sqlite3_column_text(row, column) else { return nil }
+        return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(row, column)))
+    }
+
+    /// Makes each distinct text a String once: few distinct values, compared byte for byte.
+    private struct TextInterner {
+        var made: [(bytes: [UInt8], string: String)] = []
+        mutating func string(for bytes: UnsafeRawBufferPointer) -> String {
+            if let hit = made.first(where: { $0.bytes.elementsEqual(bytes) }) { return hit.string }
+            let string = String(decoding: bytes, as: UTF8.self)
+            // Past 64 distinct values the list stops growing: a column of mostly unique texts
+            // then costs a comparison per kept value, never an unbounded search.
+            if made.count < 64 { made.append((Array(bytes), string)) }
+            return string
         }
     }
 
@@ -214,7 +268,11 @@ public final class Inventory: Sendable {
     /// rewritten byte by byte into a new string ("2026-11-29T11:00:01Z"), anything else is
     /// parsed the slow way.
     static func iso8601(_ text: Data) -> String {
-        let rewritten: String? = text.withUnsafeBytes { raw in
+        text.withUnsafeBytes { iso8601($0) }
+    }
+
+    static func iso8601(_ raw: UnsafeRawBufferPointer) -> String {
+        let rewritten: String? = {
             guard raw.count >= 19, raw[4] == UInt8(ascii: "-"), raw[10] == UInt8(ascii: " "), raw[13] == UInt8(ascii: ":") else { return nil }
             return String(unsafeUninitializedCapacity: 20) { out in
                 for i in 0..<19 { out[i] = raw[i] }
@@ -222,8 +280,8 @@ public final class Inventory: Sendable {
                 out[19] = UInt8(ascii: "Z")
                 return 20
             }
-        }
-        return rewritten ?? iso8601(String(decoding: text, as: UTF8.self))
+        }()
+        return rewritten ?? iso8601(String(decoding: raw, as: UTF8.self))
     }
 
     static func iso8601(_ stored: String) -> String {

@@ -73,8 +73,12 @@ public struct GenerationFacts: Sendable {
                     let fileName = (file.path as NSString).lastPathComponent
                     if let package = index.package(md5: file.md5, fileName: fileName), pinned.contains(package) { packages.insert(package) }
                 }
+                // A file input is named in /inputs by its last path component; the board names
+                // it by its path in the board folder (e.g. patches/0001-….patch).
+                let declared = board.components.first { $0.name == step.derivation.name }?.inputs ?? []
                 for input in step.derivation.inputs where input.kind == .file {
-                    boardFiles[input.name] = BoardFile(name: input.name, sha256: input.hash)
+                    let path = declared.first { $0 == input.name || ($0 as NSString).lastPathComponent == input.name } ?? input.name
+                    boardFiles[path] = BoardFile(name: path, sha256: input.hash)
                 }
                 let builder = board.components.first { $0.name == step.derivation.name }?.builder ?? ""
                 components.append(Component(name: step.derivation.name, derivation: step.derivation, files: files, members: members,

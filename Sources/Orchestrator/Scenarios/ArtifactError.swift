@@ -7,6 +7,7 @@ public enum ArtifactError: UserFacingError, Equatable {
     case noComponent(board: String, component: String, generation: Int)
     case collected(path: String, board: String)
     case noManifest(path: String)
+    case notTamperable(reason: String)
 
     public var message: String {
         switch self {
@@ -14,6 +15,7 @@ public enum ArtifactError: UserFacingError, Equatable {
         case .noComponent(let board, let component, let generation): return "generation \(generation) of \(board) has no \(component) component"
         case .collected(let path, _): return "\(path) is gone from the store (garbage-collected?)"
         case .noManifest(let path): return "\(path) carries no ownerboot manifest"
+        case .notTamperable(let reason): return "cannot make the tampered ROM of a tampered scenario: \(reason)"
         }
     }
 
@@ -22,6 +24,7 @@ public enum ArtifactError: UserFacingError, Equatable {
         case .notBuilt(let board), .collected(_, let board): return "run `ownerboot build board=\(board)`"
         case .noComponent: return "add the component to board.toml and build again"
         case .noManifest: return "rebuild: ownerboot adds the manifest when it assembles the ROM"
+        case .notTamperable: return "use rom = \"tampered\" only on boards whose ROM carries an uncompressed Linux payload (builders/rom.sh without -c)"
         }
     }
 }

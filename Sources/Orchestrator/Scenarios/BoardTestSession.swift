@@ -1,3 +1,4 @@
+import Boot
 import Foundation
 import Support
 
@@ -22,6 +23,11 @@ public struct BoardTestSession: Sendable {
         /// (a tampered-root disk changes a byte of the data before it).
         public var verityLayout: DiskProvisioner.VerityLayout?
         public var hashOffset: Int64?
+        /// coreboot's cbfstool from the firmware build (the tampered-ROM scenarios use it).
+        public var cbfstool: URL?
+        /// For a normal/fallback board: this generation's normal half over the previous ROM's
+        /// protected half, what an update writes to a deployed chip (nil: use `rom`).
+        public var updateROM: URL?
 
         public init(rom: URL, osImage: URL, previousROM: URL?, variables: [String: String], luksUUID: String?, kernel: URL? = nil, initrd: URL? = nil) {
             self.kernel = kernel
@@ -42,6 +48,9 @@ public struct BoardTestSession: Sendable {
     public var artifacts: Artifacts
     public var workDirectory: URL
     public var flash: Flasher?
+    /// Writes a ROM whole as `ownerboot promote` does (refusing while `protected`); for the
+    /// `promote` scenario.
+    public var promote: Flasher?
     /// How many machines run at once (each TCG machine keeps one core busy).
     public var parallelism: Int
 
@@ -57,7 +66,7 @@ public struct BoardTestSession: Sendable {
     public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        let disk = chosen.contains { $0.disk == .encrypted } ? try makeTestDisk() : nil
+        let disk = chosen.contains { $0.disk != .none && $0.disk != .tamperedRoot } ? try makeTestDisk() : nil
         let tampered = chosen.contains { $0.disk == .tamperedRoot } ? try makeTestDisk(tampered: true) : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
@@ -77,12 +86,18 @@ public struct BoardTestSession: Sendable {
                         guard let kernel = self.artifacts.kernel, let initrd = self.artifacts.initrd else { throw TestSessionError.noPayload(scenario: scenario.name) }
                         payload = (kernel, initrd)
                     }
-                    let chosenDisk: URL? = switch scenario.disk {
-                    case .encrypted: disk
-                    case .tamperedRoot: tampered
+                    var scenarioDisk: URL? = switch scenario.disk {
                     case .none: nil
+                    case .tamperedRoot: tampered
+                    default: disk
                     }
-                    result = runner.run(scenario, rom: rom, disk: chosenDisk, payload: payload)
+                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
+                    let tpm = try self.startTPM(for: scenario)
+                    defer { tpm?.close() }
+                    var runner = runner
+                    runner.variables.merge(try Self.pcrVariables(booted: rom, built: self.artifacts.rom, firmware: scenario.rom != .payload)) { $1 }
+                    result = runner.run(scenario, rom: rom, disk: scenarioDisk, payload: payload, extraArguments: (tpm?.qemuArguments ?? []) + (try self.tangArguments(scenario)))
                 } catch {
                     result = ScenarioResult(scenario: scenario.name, passed: false, seconds: 0, failedStep: "prepare the ROM (\(scenario.rom.rawValue))", failure: "\(error)", lastLines: nil, transcript: "")
                 }
@@ -104,8 +119,123 @@ public struct BoardTestSession: Sendable {
         }
     }
 
+    /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path),
+    /// `{event0}`…: its predicted measurement log, line by line;
+    /// `{expected_pcr0}`…: those of the built ROM, which the device's owner expects. Equal
+    /// unless the scenario boots a tampered ROM. None for `payload` scenarios (no firmware).
+    static func pcrVariables(booted: URL, built: URL, firmware: Bool) throws -> [String: String] {
+        guard firmware else { return [:] }
+        var out: [String: String] = [:]
+        for (prefix, url) in [("", booted), ("expected_", built)] {
+            let image = [UInt8](try Data(contentsOf: url))
+            guard PCRPrediction.bootPaths(in: image).contains(.fallback) else { continue }
+            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
+            for index in 0..<8 { out["\(prefix)pcr\(index)"] = prediction.value(ofPCR: index) }
+            // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
+            if prefix.isEmpty {
+                for (i, e) in prediction.events.enumerated() {
+                    out["event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+                }
+            }
+        }
+        return out
+    }
+
+    /// A copy of the test disk with a Clevis TPM2 token sealed by the scenario's TPM device
+    /// (served on loopback while `clevis luks bind` runs) to the built ROM's predicted PCR 2,
+    /// as `ownerboot disk --tpm2` provisions a device before its first boot.
+    func enrolTPM2(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        guard case .device(let name) = scenario.tpm else { throw TestSessionError.needsTPMDevice(scenario: scenario.name) }
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        var roms = [artifacts.rom]
+        if scenario.disk == .tpm2Resealed {
+            guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
+            roms.insert(previous, at: 0)
+        }
+        let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
+        defer { tpm.close() }
+        for rom in roms {
+            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: .fallback)
+            // Every LUKS2 container the unlocker opens (a verity OS's slots and state) gets it.
+            try LUKSContainers.forEachHeader(of: disk) { header in
+                try ClevisBinder().bindTPM2(disk: header, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+            }
+        }
+        return disk
+    }
+
+    /// Where the session's tang keys live; made (tangd-keygen) on first use.
+    func tangDirectory() throws -> URL {
+        let keys = workDirectory.appendingPathComponent("tang")
+        Self.tangLock.lock()
+        defer { Self.tangLock.unlock() }
+        if !FileManager.default.fileExists(atPath: keys.appendingPathComponent("adv.jws").path) {
+            try? FileManager.default.removeItem(at: keys)
+            try FileManager.default.createDirectory(at: keys.appendingPathComponent("db"), withIntermediateDirectories: true)
+            try ProcessRunner(timeout: 60).checked(Self.tangd + "-keygen", [keys.appendingPathComponent("db").path])
+            // The advertisement as tangd serves it (GET /adv on its standard input).
+            let reply = try ProcessRunner(timeout: 60).checked(Self.tangd, [keys.appendingPathComponent("db").path], stdin: Data("GET /adv HTTP/1.0\r\n\r\n".utf8)).stdoutText
+            guard let body = reply.range(of: "\r\n\r\n").map({ String(reply[$0.upperBound...]) }), body.contains("payload") else {
+                throw TestSessionError.tangFailed(reason: "tangd served no advertisement")
+            }
+            try Data(body.utf8).write(to: keys.appendingPathComponent("adv.jws"))
+        }
+        return keys
+    }
+
+    static let tangd = "/usr/libexec/tangd"
+    static let tangLock = NSLock()
+    /// Where the machine finds tang: QEMU's user network forwards this address.
+    static let tangURL = "http://10.0.2.100"
+
+    func enrolTang(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        let advertisement = try tangDirectory().appendingPathComponent("adv.jws")
+        try LUKSContainers.forEachHeader(of: disk) { header in
+            try ClevisBinder().bindTang(disk: header, passphrase: Data(tests.qemu.testPassphrase.utf8), url: Self.tangURL, advertisement: advertisement)
+        }
+        return disk
+    }
+
+    /// QEMU's network for a scenario with tang: user networking with `restrict=on` (no
+    /// traffic leaves QEMU) and, when tang is up, one `guestfwd` that runs tangd for each
+    /// connection to 10.0.2.100:80 (no listening socket on the host).
+    func tangArguments(_ scenario: TestScenario) throws -> [String] {
+        switch scenario.tang {
+        case .none: return []
+        case .down: return ["-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
+        case .up:
+            let db = try tangDirectory().appendingPathComponent("db").path
+            return ["-netdev", "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:sh -c \"exec \(Self.tangd) \(db) 2>/dev/null\"", "-device", "virtio-net-pci,netdev=net0"]
+        }
+    }
+
+    func tpmDirectory(device name: String) -> URL {
+        workDirectory.appendingPathComponent("tpm").appendingPathComponent("device-\(name)")
+    }
+
+    /// The scenario's software TPM, started before QEMU: `fresh` gets an empty state of its
+    /// own, a named device keeps its state under the work directory for later scenarios.
+    func startTPM(for scenario: TestScenario) throws -> SoftwareTPM? {
+        let tpmRoot = workDirectory.appendingPathComponent("tpm")
+        switch scenario.tpm {
+        case .none:
+            return nil
+        case .fresh:
+            let state = tpmRoot.appendingPathComponent("fresh-\(scenario.name)")
+            try? FileManager.default.removeItem(at: state)
+            return try SoftwareTPM(stateDirectory: state)
+        case .device(let name):
+            return try SoftwareTPM(stateDirectory: tpmDirectory(device: name))
+        }
+    }
+
     /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on).
-    /// `tampered`: one byte in the middle of slot A's data inverted (needs a verity OS).
+    /// `tampered`: one byte of slot A's ext4 superblock inverted (needs a verity OS).
     func makeTestDisk(tampered: Bool = false) throws -> URL {
         let passphrase = workDirectory.appendingPathComponent(tampered ? "test-passphrase-tampered" : "test-passphrase")
         try Data(tests.qemu.testPassphrase.utf8).write(to: passphrase, options: .atomic)
@@ -115,7 +245,10 @@ public struct BoardTestSession: Sendable {
         request.verityLayout = artifacts.verityLayout
         if tampered {
             guard let offset = artifacts.hashOffset, artifacts.verityLayout != nil else { throw TestSessionError.noVerityOS }
-            request.tamperOffset = offset / 2
+            // A byte every boot reads: the ext4 superblock's volume name (offset 1024 + 0x78),
+            // which mount would accept changed; only dm-verity notices.
+            guard offset > 4096 else { throw TestSessionError.noVerityOS }
+            request.tamperOffset = 1024 + 0x78
         }
         request.pbkdfIterations = 4
         request.pbkdfMemoryKiB = 32768
@@ -127,7 +260,21 @@ public struct BoardTestSession: Sendable {
         switch scenario.rom {
         case .built, .payload:
             return artifacts.rom
-        case .flashed, .update:
+        case .normalErased, .normalPayloadCorrupted, .planted:
+            let output = workDirectory.appendingPathComponent("\(scenario.name).rom")
+            let v = artifacts.variables
+            var cmdline = "console=ttyS0,115200 no_timer_check ownerboot.board=\(v["board"] ?? "") ownerboot.generation=\(v["generation"] ?? "") ownerboot.set=\(v["set_hash"] ?? "")"
+            if let uuid = artifacts.luksUUID { cmdline += " ownerboot.root_uuid=\(uuid)" }
+            try TamperedROM.make(
+                scenario.rom, rom: artifacts.rom, output: output, cbfstool: artifacts.cbfstool,
+                payload: artifacts.kernel.flatMap { k in artifacts.initrd.map { (k, $0) } }, cmdline: cmdline)
+            return output
+        case .tampered:
+            let image = try MeasuredFileTamper.make(from: [UInt8](try Data(contentsOf: artifacts.rom)))
+            let url = workDirectory.appendingPathComponent("\(scenario.name).tampered.rom")
+            try Data(image).write(to: url, options: .atomic)
+            return url
+        case .flashed, .update, .promote:
             guard let flash else { throw TestSessionError.needsFlasher(scenario: scenario.name) }
             let chip = workDirectory.appendingPathComponent("\(scenario.name).chip.bin")
             let size = try FileManager.default.attributesOfItem(atPath: artifacts.rom.path)[.size] as? Int ?? 0
@@ -135,15 +282,49 @@ public struct BoardTestSession: Sendable {
             try Data(repeating: 0xFF, count: size).write(to: chip)
             // First install on a blank chip, as with a clip before protection is enabled; an
             // update then goes onto the chip with its write protection on.
-            if scenario.rom == .update {
+            if scenario.rom == .update || scenario.rom == .promote {
                 guard let previous = artifacts.previousROM else { throw TestSessionError.noPreviousGeneration(scenario: scenario.name) }
                 try flash(previous, chip, false)
-                try flash(artifacts.rom, chip, true)
+                try flash(artifacts.updateROM ?? artifacts.rom, chip, true)
+                if artifacts.updateROM != nil { try Self.checkProtectedHalfKept(chip: chip, previous: previous) }
+                if scenario.rom == .promote { try promote(artifacts.rom, onto: chip, scenario: scenario.name) }
             } else {
                 try flash(artifacts.rom, chip, false)
             }
             return chip
         }
+    }
+}
+
+extension BoardTestSession {
+    /// The promotion with the chip still protected must be refused and leave it as it was;
+    /// with the protection lifted the chip must then hold `rom` exactly.
+    func promote(_ rom: URL, onto chip: URL, scenario: String) throws {
+        guard let promote else { throw TestSessionError.needsFlasher(scenario: scenario) }
+        let before = try SHA256Digest.hex(fileAt: chip)
+        // Any refusal counts here; that it was the protection is proven by the same ROM
+        // going onto the same chip right after, with the protection lifted.
+        var refused = false
+        do { try promote(rom, chip, true) } catch { refused = true }
+        guard refused else { throw TestSessionError.promotedWhileProtected(chip: chip.path) }
+        guard try SHA256Digest.hex(fileAt: chip) == before else { throw TestSessionError.promotedWhileProtected(chip: chip.path) }
+        try promote(rom, chip, false)
+        guard try SHA256Digest.hex(fileAt: chip) == SHA256Digest.hex(fileAt: rom) else { throw TestSessionError.promotionNotOnChip(chip: chip.path, rom: rom.path) }
+    }
+
+    /// After an update of a normal/fallback chip: everything outside the normal region (FMAP,
+    /// bootblock, the fallback set) is the previous ROM's, byte for byte.
+    static func checkProtectedHalfKept(chip: URL, previous: URL) throws {
+        guard let after = FileManager.default.contents(atPath: chip.path).map(Array.init),
+              let before = FileManager.default.contents(atPath: previous.path).map(Array.init),
+              after.count == before.count,
+              let area = FMAP.locate(in: before)?.map.area(named: TamperedROM.normalRegion) else {
+            throw TamperError.noNormalRegion(path: previous.path)
+        }
+        let normal = Int(area.offset)..<(Int(area.offset) + Int(area.size))
+        var differing: Int?
+        for i in 0..<after.count where !normal.contains(i) && after[i] != before[i] { differing = i; break }
+        if let differing { throw TestSessionError.protectedHalfChanged(offset: differing, chip: chip.path) }
     }
 }
 

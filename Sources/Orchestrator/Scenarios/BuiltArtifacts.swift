@@ -37,6 +37,7 @@ public enum BuiltArtifacts {
             artifacts.verityLayout = DiskProvisioner.VerityLayout(slotBUUID: slotB, stateUUID: state)
             artifacts.hashOffset = hashOffset
         }
+        artifacts.cbfstool = (try? componentPath("firmware", current, board: board, store: store))?.appendingPathComponent("cbfstool")
         return artifacts
     }
 

@@ -1,3 +1,4 @@
+import Boot
 import Foundation
 import Support
 
@@ -11,9 +12,31 @@ public enum PreviousRelease {
     /// The line appended to the chosen builder: the only difference from the current board.
     public static let marker = "# ownerboot test: the previous release of this board (this line is its only difference)"
 
-    /// Whether the scenarios chosen need an older generation and the store has none.
+    /// Whether the scenarios chosen need an older generation and the store has none (or, for
+    /// a normal/fallback ROM, none with the same two-half layout to keep the fallback of).
     public static func needed(scenarios: [TestScenario], artifacts: BoardTestSession.Artifacts) -> Bool {
-        artifacts.previousROM == nil && scenarios.contains { $0.rom == .update }
+        // An update or a promotion flashes it first; a resealed disk has a token sealed to its PCRs.
+        guard scenarios.contains(where: { $0.rom == .update || $0.rom == .promote || $0.disk == .tpm2Resealed }) else { return false }
+        guard let previous = artifacts.previousROM else { return true }
+        return hasNormalRegion(artifacts.rom) && !hasNormalRegion(previous)
+    }
+
+    static func hasNormalRegion(_ rom: URL) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: rom.path) else { return false }
+        defer { try? handle.close() }
+        let bytes = Array(handle.readDataToEndOfFile())
+        return FMAP.locate(in: bytes)?.map.area(named: TamperedROM.normalRegion) != nil
+    }
+
+    /// For a normal/fallback board: `board`'s ROM rebuilt to keep `previousROM`'s protected
+    /// half (what `[write_protect] fallback_generation` does for a deployed board), so the
+    /// update scenario writes the normal region only. nil for a single-CBFS board. Not
+    /// recorded as a generation: only the ROM derivation runs.
+    public static func updateROM(board: Board, previousROM: URL, currentROM: URL, using builder: Builder) throws -> URL? {
+        guard hasNormalRegion(currentROM), hasNormalRegion(previousROM),
+              let fallback = FallbackROM(storeDirectory: previousROM.deletingLastPathComponent()) else { return nil }
+        let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: builder.store, fallback: fallback)
+        return try unrecordedROM(of: plan, board: board.name, using: builder)
     }
 
     /// The component whose builder gets the marker: one that is not the ROM and that no other
@@ -50,12 +73,17 @@ public enum PreviousRelease {
         defer { try? FileManager.default.removeItem(at: boards) }
         let derived = try derive(from: board, into: boards)
         let plan = try BuildPlan.make(board: derived, lock: try LockFile.load(for: derived), store: builder.store, generation: max(0, currentGeneration - 1))
+        return try unrecordedROM(of: plan, board: board.name, using: builder)
+    }
+
+    /// Builds `plan` without recording a generation and returns its ROM file.
+    static func unrecordedROM(of plan: BuildPlan, board: String, using builder: Builder) throws -> URL {
         var builder = builder
         builder.recordsGeneration = false
         let summary = try builder.build(plan)
         guard let output = summary.outputs[BuildPlan.romComponent] else {
-            throw ArtifactError.noComponent(board: board.name, component: BuildPlan.romComponent, generation: plan.generation)
+            throw ArtifactError.noComponent(board: board, component: BuildPlan.romComponent, generation: plan.generation)
         }
-        return URL(fileURLWithPath: output).appendingPathComponent("\(board.name).rom")
+        return URL(fileURLWithPath: output).appendingPathComponent("\(board).rom")
     }
 }

@@ -14,5 +14,8 @@ public struct QEMUSettings: Sendable, Equatable, Codable {
     /// The kernel command line of `payload` scenarios, `{placeholders}` filled in.
     public var append: String = "console=ttyS0,115200 ownerboot.board={board} ownerboot.generation={generation} ownerboot.set={set_hash} ownerboot.root_uuid={root_uuid}"
 
+    /// The TPM of scenarios that do not name one (`tpm = "fresh"`: a new swtpm per run).
+    public var tpm: TestScenario.TPM = .none
+
     public init() {}
 }

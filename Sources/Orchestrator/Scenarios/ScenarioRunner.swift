@@ -68,6 +68,12 @@ public struct ScenarioRunner: Sendable {
                     let limit = min(timeout ?? remaining, remaining)
                     current = "expect /\(filled)/ (timeout \(Int(limit)) s)"
                     try console.waitFor(filled, timeout: limit, failOn: Self.fatalConsolePattern)
+                case .absent(let pattern):
+                    let filled = substitute(pattern)
+                    current = "absent /\(filled)/"
+                    if console.transcript.range(of: filled, options: .regularExpression) != nil {
+                        throw ScenarioFailure(message: "the console showed /\(filled)/, which it must not")
+                    }
                 case .send(let text):
                     // The transcript shows what was typed, but never the passphrase itself.
                     current = "send \(text)"

@@ -13,17 +13,69 @@ public struct TestScenario: Sendable, Equatable, Codable {
         case flashed
         /// An older generation on the emulated chip replaced by the current one, then booted.
         case update
+        /// The update, then this generation promoted to the protected half as `ownerboot
+        /// promote` does it: refused with the chip protected (the chip unchanged), written whole
+        /// with the protection lifted. Power-on then boots this generation from the fallback.
+        case promote
         /// No firmware: the board's kernel and unlocker booted directly (`-kernel`, `-initrd`),
         /// as its coreboot payload loader would hand over. For real boards, whose firmware QEMU
         /// cannot run: it proves their kernel, unlocker and OS on an emulated disk controller.
         case payload
+        /// The built ROM with its writable half's CBFS region (FMAP `NORMAL`) erased to 0xFF:
+        /// a failed or interrupted update. A normal boot must fall back in the same boot.
+        case normalErased = "normal-erased"
+        /// The built ROM with the normal set's payload damaged: the normal boot resets until the
+        /// CMOS reboot counter runs out and the fallback boots (scenario needs `reboots`).
+        case normalPayloadCorrupted = "normal-payload-corrupted"
+        /// The built ROM with an attacker's files planted in the writable region: a bootable
+        /// `fallback/payload` (its command line says `ownerboot.half=planted`) and a
+        /// `coreboot-stages` override. None of them may run while CMOS selects the fallback.
+        case planted
+        /// The built ROM with one measured CBFS file changed (a byte of the payload's kernel
+        /// command line): it still boots, but its PCRs differ from the built ROM's prediction.
+        case tampered
     }
 
     public enum DiskSource: String, Sendable, Codable, CaseIterable {
         case encrypted, none
-        /// The encrypted disk with one byte of root slot A's image changed before encryption
-        /// (a verity OS): the unlocker must refuse it.
+        /// The encrypted disk with one byte of root slot A's ext4 superblock changed before
+        /// encryption (a verity OS; a byte every boot reads): the unlocker must refuse it.
         case tamperedRoot = "tampered-root"
+        /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
+        /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
+        case tpm2
+        /// An update resealed in advance: the disk's first TPM2 token is sealed to the previous
+        /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
+        /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
+        case tpm2Resealed = "tpm2-resealed"
+        /// The encrypted disk plus a Clevis tang token (the real `clevis luks bind`) for the
+        /// session's tang server at http://10.0.2.100.
+        case tang
+    }
+
+    /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host
+    /// socket): `up` runs tangd per connection through a `guestfwd` command, `down` gives the
+    /// machine the same network with nothing behind the address.
+    public enum Tang: String, Sendable, Codable, CaseIterable {
+        case none, up, down
+    }
+
+    /// The machine's TPM: none, a new software TPM for this run, or the named emulated
+    /// device's software TPM, whose state the session keeps from one scenario to the next
+    /// (a key sealed while provisioning that device is there when it boots).
+    public enum TPM: Sendable, Equatable, Codable {
+        case none
+        case fresh
+        case device(String)
+
+        /// `tests.toml` spelling: "none", "fresh", or a device name.
+        public init(_ text: String) {
+            switch text {
+            case "none", "": self = .none
+            case "fresh": self = .fresh
+            default: self = .device(text)
+            }
+        }
     }
 
     public enum Step: Sendable, Equatable, Codable {
@@ -32,6 +84,8 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// Types `text` and waits up to 10 s for `pattern`, again until it appears or the
         /// timeout passes (for a shell whose start the console cannot see exactly).
         case sendUntil(text: String, pattern: String, timeout: Double?)
+        /// The console must not have shown `pattern` (a regular expression) so far.
+        case absent(pattern: String)
         case exit(status: Int32, timeout: Double?)
     }
 
@@ -41,17 +95,20 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var disk: DiskSource
     public var timeout: Double
     public var steps: [Step]
-    /// The guest may reboot (QEMU keeps running, the disk's snapshot overlay with it): for
-    /// state that must survive a reboot. Otherwise a reboot ends QEMU.
-    public var reboots: Bool = false
+    /// The guest may reset (and the test reboot it) without QEMU ending: CMOS survives, and
+    /// so does the disk's snapshot overlay (state that must survive a reboot).
+    public var reboots = false
+    public var tpm: TPM = .none
+    public var tang: Tang = .none
 
-    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false) {
+    public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false, tpm: TPM = .none) {
+        self.reboots = reboots
+        self.tpm = tpm
         self.name = name
         self.description = description
         self.rom = rom
         self.disk = disk
         self.timeout = timeout
         self.steps = steps
-        self.reboots = reboots
     }
 }

@@ -7,9 +7,9 @@ import TOMLKit
 public struct TestScenarioLoader: Sendable {
     public init() {}
 
-    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots"]
-    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append"]
-    static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "timeout"]
+    static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots", "tpm", "tang"]
+    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append", "tpm"]
+    static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "absent", "timeout"]
 
     public func load(_ file: URL) throws -> BoardTests {
         let text: String
@@ -39,6 +39,12 @@ public struct TestScenarioLoader: Sendable {
             qemu.testPassphrase = table["test_passphrase"]?.string ?? qemu.testPassphrase
             qemu.diskInterface = table["disk_interface"]?.string ?? qemu.diskInterface
             qemu.append = table["append"]?.string ?? qemu.append
+            if let tpm = table["tpm"] {
+                guard let text = tpm.string else {
+                    throw BoardError.wrongType(file: file, line: lines.lineOfKey("tpm", in: "qemu"), key: "qemu.tpm", expected: "a string: \"none\", \"fresh\" or a device name")
+                }
+                qemu.tpm = try Self.tpm(text, file: file, line: lines.lineOfKey("tpm", in: "qemu"), key: "qemu.tpm")
+            }
             if let extra = table["extra_args"] {
                 guard let array = extra.array, array.allSatisfy({ $0.string != nil }) else {
                     throw BoardError.wrongType(file: file, line: lines.lineOfKey("extra_args", in: "qemu"), key: "qemu.extra_args", expected: "an array of strings")
@@ -81,26 +87,46 @@ public struct TestScenarioLoader: Sendable {
                     steps.append(.expect(pattern: pattern, timeout: timeout))
                 } else if let text = step["send"]?.string, let pattern = step["until"]?.string {
                     steps.append(.sendUntil(text: text, pattern: pattern, timeout: timeout))
+                } else if let pattern = step["absent"]?.string {
+                    steps.append(.absent(pattern: pattern))
                 } else if let text = step["send"]?.string {
                     steps.append(.send(text: text))
                 } else if let status = step["exit"]?.int {
                     steps.append(.exit(status: Int32(status), timeout: timeout))
                 } else {
-                    throw BoardError.invalidValue(file: file, line: line, key: key, value: "\(step)", expected: "one of expect = \"regex\", send = \"text\" (with until = \"regex\": typed again every few seconds until the regex appears), exit = STATUS")
+                    throw BoardError.invalidValue(file: file, line: line, key: key, value: "\(step)", expected: "one of expect = \"regex\", absent = \"regex\", send = \"text\" (with until = \"regex\": typed again every few seconds until the regex appears), exit = STATUS")
                 }
             }
             if steps.isEmpty { throw BoardError.missingKey(file: file, key: "scenario \(name) steps") }
+            var tpm = qemu.tpm
+            if let value = table["tpm"] {
+                guard let text = value.string else {
+                    throw BoardError.wrongType(file: file, line: line, key: "scenario \(name) tpm", expected: "a string: \"none\", \"fresh\" or a device name")
+                }
+                tpm = try Self.tpm(text, file: file, line: line, key: "scenario \(name) tpm")
+            }
+            let tang = try choice("tang", TestScenario.Tang.none)
             scenarios.append(TestScenario(
                 name: name, description: table["description"]?.string ?? "",
                 rom: try choice("rom", TestScenario.ROMSource.built), disk: try choice("disk", TestScenario.DiskSource.encrypted),
                 timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps,
-                reboots: table["reboots"]?.bool ?? false))
+                reboots: table["reboots"]?.bool ?? false, tpm: tpm))
+            scenarios[scenarios.count - 1].tang = tang
         }
         let names = scenarios.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
             throw BoardError.invalidValue(file: file, line: lines.lineOfValue("name", equalTo: duplicate), key: "scenario.name", value: "\"\(duplicate)\"", expected: "a name no other scenario has")
         }
         return BoardTests(qemu: qemu, scenarios: scenarios)
+    }
+
+    /// A TPM choice; a device name becomes a directory name, so it is kept to a safe alphabet.
+    static func tpm(_ text: String, file: String, line: Int?, key: String) throws -> TestScenario.TPM {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+        guard !text.isEmpty, text.allSatisfy({ allowed.contains($0) }) else {
+            throw BoardError.invalidValue(file: file, line: line, key: key, value: "\"\(text)\"", expected: "\"none\", \"fresh\" or a device name of letters, digits, - and _")
+        }
+        return TestScenario.TPM(text)
     }
 }
 

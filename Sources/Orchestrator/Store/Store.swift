@@ -63,6 +63,17 @@ public final class Store: Sendable {
             // The board folder each generation was built from, so it can be rebuilt.
             try db.alter(table: "generation") { t in t.add(column: "boardSnapshot", .text) }
         }
+        // Named after what it adds, not only a number: work on other branches may add its own v3.
+        migrator.registerMigration("v3-promotion") { db in
+            // The generation promoted to each board's write-protected half (`ownerboot promote`)
+            // and the ROM that was written: later builds keep that ROM's protected half.
+            try db.create(table: "promotion") { t in
+                t.primaryKey("board", .text)
+                t.column("generation", .integer).notNull()
+                t.column("romHash", .text).notNull()
+                t.column("time", .datetime).notNull()
+            }
+        }
         return migrator
     }
 
@@ -174,18 +185,28 @@ public final class Store: Sendable {
         }
     }
 
-    /// Records a generation unless its set hash already has one; returns its number.
+    /// Records a generation unless its set hash already has one; returns its number. A set
+    /// built again with another ROM (its protected half kept from another fallback: the set
+    /// hash leaves the fallback out, docs/derivation-hash.md) records that ROM as the
+    /// generation's, and keeps the earlier ROM's derivations live too (devices may carry it).
     @discardableResult
     public func recordGeneration(board: String, setHash: String, components: [String: String], derivations: [String], boardSnapshot: String? = nil) throws -> Int {
         try pool.write { db in
-            if let existing = try Int.fetchOne(db, sql: "SELECT number FROM generation WHERE board = ? AND setHash = ?", arguments: [board, setHash]) {
-                // Generations recorded before snapshots existed get one when built again.
-                try db.execute(sql: "UPDATE generation SET boardSnapshot = ? WHERE board = ? AND number = ? AND boardSnapshot IS NULL", arguments: [boardSnapshot, board, existing])
-                return existing
-            }
-            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM generation WHERE board = ?", arguments: [board]) ?? 0) + 1
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM generation WHERE board = ? AND setHash = ?", arguments: [board, setHash]) {
+                let existing = try Self.generation(row)
+                // Generations recorded before snapshots existed get one when built again.
+                try db.execute(sql: "UPDATE generation SET boardSnapshot = ? WHERE board = ? AND number = ? AND boardSnapshot IS NULL", arguments: [boardSnapshot, board, existing.number])
+                if existing.components != components {
+                    let live = Set(existing.derivations).union(derivations).sorted()
+                    try db.execute(sql: "UPDATE generation SET components = ?, derivations = ? WHERE board = ? AND number = ?",
+                                   arguments: [String(decoding: try encoder.encode(components), as: UTF8.self),
+                                               String(decoding: try encoder.encode(live), as: UTF8.self), board, existing.number])
+                }
+                return existing.number
+            }
+            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM generation WHERE board = ?", arguments: [board]) ?? 0) + 1
             try db.execute(
                 sql: "INSERT INTO generation (board, number, setHash, components, derivations, createdAt, boardSnapshot) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [board, number, setHash, String(decoding: try encoder.encode(components), as: UTF8.self),
@@ -254,7 +275,9 @@ public final class Store: Sendable {
     /// Removes every output no recorded generation refers to (and none of `keeping` names:
     /// what the generations' locks pin, see `GenerationInputs`), and temporary debris.
     public func collectGarbage(keeping extra: Set<String> = []) throws -> (removed: [String], freedBytes: Int64) {
-        let live = Set(try allGenerations().flatMap(\.derivations)).union(extra)
+        // A promoted ROM is what later builds keep the protected half of: it stays.
+        let promoted = try pool.read { db in try String.fetchAll(db, sql: "SELECT romHash FROM promotion") }
+        let live = Set(try allGenerations().flatMap(\.derivations)).union(extra).union(promoted)
         var removed: [String] = []
         var freed: Int64 = 0
         for output in try outputs() where !live.contains(output.hash) {

@@ -23,6 +23,8 @@ struct BoardsCommand: ParsableCommand {
         let chips: [ChipSpec]
         let flashSize: Int
         let descriptor: DescriptorSpec?
+        /// What the protection covers and leaves open (board.toml `[board] protection`).
+        let protection: String?
         /// What OS the board boots and how the firmware pins it.
         let os: String
     }
@@ -40,13 +42,14 @@ struct BoardsCommand: ParsableCommand {
         let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
-                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, os: Self.osSummary($0))
+                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection, os: Self.osSummary($0))
         }
         if json { return try JSONOutput.print(rows) }
         for row in rows {
             let chips = row.chips.count == 1 ? "\(row.chip) (\(ByteSize.format(row.chipSize)))"
                 : row.chips.map { "\($0.label) \(ByteSize.format($0.sizeBytes))" }.joined(separator: " + ") + " (\(ByteSize.format(row.flashSize)))"
             print("\(row.name)\t\(chips)\t\(row.description)")
+            if let protection = row.protection { print("  protection: \(protection)") }
             guard board != nil else { continue }
             for chip in row.chips {
                 print("  chip \(chip.label): \(([chip.name] + chip.models).joined(separator: " | ")), \(ByteSize.format(chip.sizeBytes)) at ROM \(ByteRange(start: chip.offset, length: chip.sizeBytes))")

@@ -43,6 +43,7 @@ struct BuildCommand: ParsableCommand {
         try ResultLinks.update(board: board.name, outputs: summary.outputs, in: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if json { return try JSONOutput.print(summary) }
         print(String(format: "%@ generation %d (set %@): %d built, %d cached, %.1f s", board.name, summary.generation, String(summary.setHash.prefix(16)), summary.built.count, summary.cached.count, summary.seconds))
+        if let source = plan.fallbackSource { print("  the ROM keeps the protected half of \(source)") }
         for name in summary.outputs.keys.sorted() { print("  result/\(board.name)/\(name) -> \(summary.outputs[name]!)") }
     }
 }

@@ -23,6 +23,7 @@ struct PlanCommand: ParsableCommand {
         let setHash: String
         let generation: Int
         let generationIsNew: Bool
+        let fallbackSource: String?
         let derivations: [Row]
     }
 
@@ -36,9 +37,10 @@ struct PlanCommand: ParsableCommand {
                 inputs: Dictionary(uniqueKeysWithValues: step.derivation.inputs.map { ($0.name, $0.hash) }))
         }
         if json {
-            return try JSONOutput.print(Output(board: board.name, setHash: plan.setHash, generation: plan.generation, generationIsNew: plan.generationIsNew, derivations: rows))
+            return try JSONOutput.print(Output(board: board.name, setHash: plan.setHash, generation: plan.generation, generationIsNew: plan.generationIsNew, fallbackSource: plan.fallbackSource, derivations: rows))
         }
         print("board \(board.name): set \(plan.setHash.prefix(16)), generation \(plan.generation)\(plan.generationIsNew ? " (new)" : "")")
+        if let source = plan.fallbackSource { print("  the ROM keeps the protected half of \(source)") }
         for row in rows {
             print("  \(row.inStore ? "cached" : "build ")  \(row.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(row.hash.prefix(16))  \(row.inputs.keys.sorted().joined(separator: ", "))")
         }

@@ -63,7 +63,7 @@ struct FleetCommand: AsyncParsableCommand {
             print("\(d.name)  board=\(d.board)\(d.serial.map { "  serial=\($0)" } ?? "")\(d.location.map { "  location=\($0)" } ?? "")")
             if history.flashes.isEmpty { print("  never flashed") }
             for f in history.flashes {
-                print("  \(ISO8601DateFormatter().string(from: f.time))  \(f.outcome.rawValue)  generation \(f.generation.map(String.init) ?? "?")  rom \(f.romHash.prefix(16))  \(f.bytesWritten) bytes via \(f.programmer)")
+                print("  \(ISO8601DateFormatter().string(from: f.time))  \(f.outcome.rawValue)  generation \(f.generation.map(String.init) ?? "?")\(f.fallbackGeneration.map { ", fallback \($0)" } ?? "")  rom \(f.romHash.prefix(16))  \(f.bytesWritten) bytes via \(f.programmer)")
             }
             for r in history.readbacks {
                 print("  \(ISO8601DateFormatter().string(from: r.time))  readback \(r.dumpHash.prefix(16)): \(r.identifiedAs)")

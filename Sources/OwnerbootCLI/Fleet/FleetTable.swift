@@ -6,7 +6,7 @@ enum FleetTable {
     static func bytes(_ statuses: [FleetStatus]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(48 * (statuses.count + 1))
-        out.append(contentsOf: "DEVICE\tBOARD\tON CHIP\tLATEST\tSTATUS\n".utf8)
+        out.append(contentsOf: "DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS\n".utf8)
         let tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n")
         for s in statuses {
             out.append(contentsOf: s.device.utf8)
@@ -14,6 +14,8 @@ enum FleetTable {
             out.append(contentsOf: s.board.utf8)
             out.append(tab)
             number(s.generationOnChip, into: &out)
+            out.append(tab)
+            number(s.fallbackGenerationOnChip, into: &out)
             out.append(tab)
             number(s.latestGeneration, into: &out)
             out.append(tab)

@@ -36,12 +36,16 @@ struct TestCommand: ParsableCommand {
             progress.note("no earlier generation of \(board.name) in the store: building its previous release (the board with one comment line added to a builder; not recorded as a generation)")
             artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
         }
+        if chosen.contains(where: { $0.rom == .update || $0.rom == .promote }), let previous = artifacts.previousROM {
+            artifacts.updateROM = try PreviousRelease.updateROM(board: board, previousROM: previous, currentROM: artifacts.rom, using: builder)
+        }
         progress.finish()
         let flasher = EmulatedChipFlasher(board: board, backupDirectory: work.appendingPathComponent("backups"))
-        let session = BoardTestSession(
+        var session = BoardTestSession(
             tests: tests, artifacts: artifacts, workDirectory: work,
             flash: { rom, chip, protected in _ = try flasher.flashBlocking(rom: rom, chipImage: chip, protected: protected) },
             parallelism: jobs)
+        session.promote = { rom, chip, protected in _ = try flasher.promoteBlocking(rom: rom, chipImage: chip, protected: protected) }
         InterruptHandler.install()
         let quiet = json
         if !quiet { print("testing \(board.name) generation \(artifacts.variables["generation"] ?? "?") in QEMU; transcripts in \(work.path)") }

@@ -8,7 +8,7 @@ import Testing
         #expect(try catalog.names().contains("qemu-x86"))
         let board = try catalog.load("qemu-x86")
         #expect(board.chip.sizeBytes == 16 << 20)
-        #expect(board.writeProtect?.start == 0xC00000)
+        #expect(board.writeProtect?.start == 0x800000)
     }
 
     @Test func unknownBoardListsKnownOnesAndTheNearMiss() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Orchestrator
 
@@ -110,6 +111,45 @@ import Testing
             }
             group.wait()
             #expect(try inventory.history(device: "d").flashes.count == 400)
+        }
+    }
+
+    /// An inventory made by the previous schema (v2) opens as v3: its events keep an unknown
+    /// fallback, new ones record it, and `fleet list`'s covering index holds the new column
+    /// (the statuses query still reads only the index).
+    @Test func aV2InventoryMigratesAndTheListStaysOnTheCoveringIndex() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("inventory.sqlite").path
+        do {
+            let old = try DatabaseQueue(path: path)
+            try Inventory.migrator.migrate(old, upTo: "v2")
+            try old.write { db in
+                try db.execute(sql: "INSERT INTO device (name, board, createdAt) VALUES ('old', 'qemu-x86', '2025-11-29 10:00:00.000')")
+                try db.execute(sql: """
+                    INSERT INTO flashEvent (deviceId, time, generation, setHash, romHash, chip, programmer, outcome, bytesWritten)
+                    VALUES (1, '2025-11-29 10:01:01.000', 1, 'set1', 'r', 'W25Q128.V', 'dummy', 'success', 4096)
+                    """)
+            }
+        }
+        let inventory = try Inventory(path: path)
+        let generations = FixedGenerations(["qemu-x86": [(1, "set1"), (2, "set2")]])
+        var status = try inventory.statuses(generations: generations)[0]
+        #expect(status.generationOnChip == 1 && status.fallbackGenerationOnChip == nil && status.state == .outdated)
+        try inventory.recordFlash(device: "old") {
+            FlashEvent(deviceId: $0, generation: 2, setHash: "set2", romHash: "r2", readbackHash: "r2", chip: "W25Q128.V", programmer: "dummy", outcome: .success, bytesWritten: 4096, backupReference: nil, fallbackGeneration: 1)
+        }
+        status = try inventory.statuses(generations: generations)[0]
+        #expect(status.generationOnChip == 2 && status.fallbackGenerationOnChip == 1 && status.state == .current)
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info('flashEvent_landed')")
+            #expect(columns == ["deviceId", "time", "id", "generation", "setHash", "fallbackGeneration", "outcome"])
+            let plan = try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT deviceId, generation, setHash, time, fallbackGeneration
+                FROM flashEvent INDEXED BY flashEvent_landed WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
+                """).map { $0["detail"] as String }.joined(separator: "; ")
+            #expect(plan.contains("COVERING INDEX flashEvent_landed"))
         }
     }
 }

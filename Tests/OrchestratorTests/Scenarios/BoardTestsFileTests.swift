@@ -5,13 +5,54 @@ import Testing
 @Suite struct BoardTestsFileTests {
     @Test func emulatedBoardDeclaresItsScenarios() throws {
         let tests = try TestScenarioLoader().load(RepositoryPaths.boards.appendingPathComponent("qemu-x86/tests.toml"))
-        #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "tampered-root", "state", "flash-then-boot", "update"])
+        #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "tampered-root", "state", "flash-then-boot", "update", "normal-erased", "normal-payload-corrupted", "planted",
+                                                "pcrs-match", "tpm-unattended", "tpm-tampered", "reseal-update", "tang-unattended", "tang-down", "promote"])
         #expect(tests.scenarios.first { $0.name == "tampered-root" }?.disk == .tamperedRoot)
-        // Only the state scenario lets the guest reboot (QEMU without -no-reboot).
-        #expect(tests.scenarios.filter(\.reboots).map(\.name) == ["state"])
+        // The normal/fallback scenarios and the state scenario reboot the machine (CMOS and the
+        // disk's snapshot survive); the others must not.
+        #expect(tests.scenarios.filter(\.reboots).map(\.name) == ["state", "update", "normal-erased", "normal-payload-corrupted"])
         #expect(tests.scenarios.first { $0.name == "boot" }?.steps.contains { if case .sendUntil = $0 { return true } else { return false } } == true)
+        #expect(tests.scenarios.first { $0.name == "planted" }?.rom == .planted)
+        #expect(tests.scenarios.first { $0.name == "promote" }?.rom == .promote)
+        #expect(tests.scenarios.first { $0.name == "tang-down" }?.tang == .down && tests.scenarios.first { $0.name == "tang-unattended" }?.disk == .tang)
+        #expect(tests.scenarios.first { $0.name == "reseal-update" }?.disk == .tpm2Resealed)
         #expect(tests.qemu.machineType == "pc")
         #expect(tests.scenarios.first { $0.name == "no-disk" }?.disk == TestScenario.DiskSource.none)
         #expect(tests.scenarios.first { $0.name == "update" }?.rom == .update)
+        // Every machine has a TPM: a fresh one, or a named device's for the TPM2 disks.
+        #expect(tests.qemu.tpm == .fresh)
+        #expect(tests.scenarios.first { $0.name == "boot" }?.tpm == .fresh)
+        #expect(tests.scenarios.first { $0.name == "tpm-unattended" }?.tpm == .device("device-unattended"))
+        #expect(tests.scenarios.first { $0.name == "tpm-tampered" }?.rom == .tampered)
+        #expect(tests.scenarios.first { $0.name == "tpm-tampered" }?.disk == .tpm2)
+        #expect(tests.scenarios.first { $0.name == "tpm-unattended" }?.steps.contains(.absent(pattern: "ownerboot: enter passphrase")) == true)
+    }
+
+    @Test func tpmChoicesAndAbsentStepsParseAndBadOnesNameTheKey() throws {
+        let good = """
+        [qemu]
+        tpm = "fresh"
+        [[scenario]]
+        name = "a"
+        tpm = "none"
+        steps = [{ absent = "x" }]
+        [[scenario]]
+        name = "b"
+        tpm = "device-1"
+        steps = [{ expect = "y" }]
+        [[scenario]]
+        name = "c"
+        steps = [{ expect = "z" }]
+        """
+        let tests = try TestScenarioLoader().parse(good, file: "tests.toml")
+        #expect(tests.scenarios.map(\.tpm) == [.none, .device("device-1"), .fresh])
+        #expect(tests.scenarios[0].steps == [.absent(pattern: "x")])
+        let bad = "[[scenario]]\nname = \"a\"\ntpm = \"../../etc\"\nsteps = [{ expect = \"y\" }]\n"
+        do {
+            _ = try TestScenarioLoader().parse(bad, file: "tests.toml")
+            Issue.record("a TPM device name with a path was accepted")
+        } catch let error as BoardError {
+            #expect("\(error)".contains("tpm") && "\(error)".contains("tests.toml:2"), "\(error)")
+        }
     }
 }

@@ -2,17 +2,21 @@
 # (busybox-static, cryptsetup-bin: cryptsetup and veritysetup), with their shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
-# Inputs: /inputs/unlocker-init.sh. Output: /out/root (packed to /out/initramfs.cpio.gz).
+# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins). Output: /out/root (packed to /out/initramfs.cpio.gz).
 stage=/out/root
 mkdir -p $stage
 cd $stage
 mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
 cp /bin/busybox bin/busybox
-for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp mv dd dmesg; do
+for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp mv dd dmesg ifconfig; do
     ln -s busybox bin/$applet
 done
 cp /inputs/unlocker-init.sh init
 chmod 0755 init
+# Boards with normal/fallback firmware re-arm the normal set after a good boot.
+if [ -f /inputs/rearm-normal.sh ]; then cp /inputs/rearm-normal.sh sbin/ownerboot-rearm; chmod 0755 sbin/ownerboot-rearm; fi
+cp /inputs/unlocker-unattended.sh sbin/ob-unattended
+chmod 0755 sbin/ob-unattended
 
 # The shared-library closure of cryptsetup: follow DT_NEEDED through the library path.
 resolve() {
@@ -27,6 +31,10 @@ needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 todo="$(command -v cryptsetup) $(command -v veritysetup)"
 cp $(command -v cryptsetup) sbin/cryptsetup
 cp $(command -v veritysetup) sbin/veritysetup
+# ob-unlock (Clevis tokens without a person: TPM2, tang) over libcrypto, which cryptsetup needs anyway.
+gcc -O2 -Wall -o sbin/ob-unlock /inputs/ob-unlock.c -lcrypto
+strip sbin/ob-unlock
+todo="$todo $stage/sbin/ob-unlock"
 # glibc dlopen()s libgcc_s for pthread_exit (cryptsetup's Argon2 threads): it is in no
 # DT_NEEDED list, so it joins the closure by name.
 cp -L "$(resolve libgcc_s.so.1)" lib/x86_64-linux-gnu/libgcc_s.so.1

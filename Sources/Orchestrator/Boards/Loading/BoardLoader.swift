@@ -9,11 +9,11 @@ public struct BoardLoader: Sendable {
     public init() {}
 
     static let sections: [String: Set<String>] = [
-        "board": ["name", "description", "arch"],
+        "board": ["name", "description", "arch", "protection"],
         "chip": ["name", "size", "programmer", "models", "access"],
         "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
-        "write_protect": ["start", "length", "mode"],
+        "write_protect": ["start", "length", "mode", "fallback_generation"],
         "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
         "disk": ["root_uuid", "slot_b_uuid", "state_uuid"],
         "os": ["suite", "mirror", "variant", "packages", "hostname", "users", "ssh_keys", "overlay"],
@@ -96,6 +96,9 @@ public struct BoardLoader: Sendable {
                 throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: "write_protect"), key: "write_protect", value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(size)-byte flash")
             }
             writeProtect = WriteProtectSpec(start: start, length: length, mode: mode)
+            if root["write_protect"]?.table?["fallback_generation"] != nil {
+                writeProtect?.fallbackGeneration = try fields.int("write_protect", "fallback_generation")
+            }
         }
         let directory = file.deletingLastPathComponent()
         var buildEnvironment: BuildEnvironmentSpec?
@@ -204,7 +207,8 @@ public struct BoardLoader: Sendable {
             os: os,
             slotBUUID: try fields.optionalString("disk", "slot_b_uuid"),
             stateUUID: try fields.optionalString("disk", "state_uuid"),
-            directory: directory)
+            directory: directory,
+            protection: try fields.optionalString("board", "protection"))
     }
 
     /// The names under `[section.NAME]`, in the order the file lists them.

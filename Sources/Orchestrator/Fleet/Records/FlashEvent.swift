@@ -19,8 +19,13 @@ public struct FlashEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var outcome: Outcome
     public var bytesWritten: Int
     public var backupReference: String?
+    /// The generation of the write-protected (fallback) half the chip holds after this flash:
+    /// the image's when it was written whole, the chip's earlier one when only the normal
+    /// region was written; nil for a single-CBFS ROM (no separate half) or when unknown
+    /// (events recorded before inventory v3).
+    public var fallbackGeneration: Int?
 
-    public init(id: Int64? = nil, deviceId: Int64, time: Date = Date(), generation: Int?, setHash: String?, romHash: String, readbackHash: String?, chip: String, programmer: String, outcome: Outcome, bytesWritten: Int, backupReference: String?) {
+    public init(id: Int64? = nil, deviceId: Int64, time: Date = Date(), generation: Int?, setHash: String?, romHash: String, readbackHash: String?, chip: String, programmer: String, outcome: Outcome, bytesWritten: Int, backupReference: String?, fallbackGeneration: Int? = nil) {
         self.id = id
         self.deviceId = deviceId
         self.time = time
@@ -33,6 +38,7 @@ public struct FlashEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.outcome = outcome
         self.bytesWritten = bytesWritten
         self.backupReference = backupReference
+        self.fallbackGeneration = fallbackGeneration
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -1,0 +1,144 @@
+import Support
+
+/// The TPM PCR values a ROM will produce when coreboot 4.15 boots it with measured boot
+/// (`TPM2`, `TPM_MEASURED_BOOT`, no vboot), predicted from the ROM's bytes alone, before it
+/// is ever flashed. Pure: bytes in, value out.
+///
+/// What coreboot 4.15 does (src/security/tpm/tspi/crtm.c, src/lib/cbfs.c), and this mirrors:
+/// - At its first CBFS lookup it measures the FMAP area named `FMAP` ("FMAP: FMAP") and the
+///   CBFS file `bootblock`, then every file a successful lookup finds, each time it is looked
+///   up, in lookup order. A lookup that finds nothing measures nothing.
+/// - The digest is SHA-256 of the file's data as stored (still compressed; header and
+///   attributes excluded). Only the SHA-256 bank is extended (TPM2).
+/// - Stages, payloads, MRC and FIT files go to PCR 2; MRC caches (type 0xac) to PCR 3.
+/// - The event is named "FMAP: AREA CBFS: NAME", AREA the first of COREBOOT, FW_MAIN_A,
+///   FW_MAIN_B, RW_LEGACY that holds the file; a file in none of those is not measured at all.
+/// - PCR = SHA-256(PCR ‖ digest), starting from 32 zero bytes.
+public struct PCRPrediction: Codable, Sendable, Equatable {
+    /// One way through the ROM: the CBFS region and prefix its stages come from, and the
+    /// files coreboot looks up on it, in order. Today a ROM has one (fallback); a ROM with a
+    /// normal half adds a path with its own region and prefix.
+    public struct BootPath: Codable, Sendable, Equatable {
+        public var name: String
+        /// The FMAP area whose CBFS the stages are read from.
+        public var region: String
+        /// coreboot's `CBFS_PREFIX` for this path ("fallback", "normal").
+        public var prefix: String
+        /// CBFS names in lookup order, `{prefix}` standing for `prefix`.
+        public var lookups: [String]
+
+        public init(name: String, region: String, prefix: String, lookups: [String]) {
+            self.name = name
+            self.region = region
+            self.prefix = prefix
+            self.lookups = lookups
+        }
+
+        /// What coreboot 4.15 (x86, no vboot, no option table in use) looks up after the
+        /// bootblock, as its measured-boot log on a real boot of qemu-x86 shows (checked value
+        /// for value by the pcrs-match scenario): the bootblock finds the romstage, the
+        /// romstage the postcar stage and the ramstage, the ramstage the payload.
+        /// `sanitize_cmos` would add `cmos.default` and `USE_OPTION_TABLE` `cmos_layout.bin`;
+        /// qemu-x86 uses neither.
+        public static let corebootLookups = ["{prefix}/romstage", "{prefix}/postcar", "{prefix}/ramstage", "{prefix}/payload"]
+
+        /// The path every ROM has: the stages of the `COREBOOT` region with prefix "fallback".
+        public static let fallback = BootPath(name: "fallback", region: "COREBOOT", prefix: "fallback", lookups: corebootLookups)
+
+        /// The lookups with the prefix filled in.
+        public var names: [String] { lookups.map { $0.split(separator: "{prefix}", omittingEmptySubsequences: false).joined(separator: prefix) } }
+    }
+
+    /// One measurement, as coreboot's log (printed at payload boot) shows it.
+    public struct Event: Codable, Sendable, Equatable {
+        public var pcr: Int
+        /// coreboot's name for it ("FMAP: COREBOOT CBFS: fallback/romstage"), which coreboot
+        /// itself cuts to 49 characters in its log.
+        public var name: String
+        /// SHA-256 of the measured bytes, lowercase hex.
+        public var digest: String
+        /// Where the measured bytes are in the ROM, and how many.
+        public var offset: Int
+        public var size: Int
+    }
+
+    /// The CBFS regions coreboot 4.15 names measurements after, in the order it tries them.
+    public static let measuredRegions = ["COREBOOT", "FW_MAIN_A", "FW_MAIN_B", "RW_LEGACY"]
+    /// coreboot's `TCPA_PCR_HASH_NAME`: an event name is at most this many bytes minus one.
+    public static let eventNameLimit = 50
+    static let mrcCacheType = CBFSFileType(rawValue: 0xac)
+
+    public var bootPath: String
+    public var events: [Event]
+    /// The value of every PCR an event extends (index → lowercase hex); the others stay zero.
+    public var pcrs: [Int: String]
+    /// Files the path looks up that are not in the ROM (coreboot measures nothing for them).
+    public var absent: [String]
+
+    /// A PCR's predicted value: extended ones from `pcrs`, every other one all zeros.
+    public func value(ofPCR index: Int) -> String { pcrs[index] ?? Self.zero }
+
+    /// 32 zero bytes in hex: a PCR no one extended.
+    public static let zero = String(repeating: "0", count: 64)
+
+    /// The boot paths a ROM has: fallback when its FMAP has the `COREBOOT` area.
+    public static func bootPaths(in image: [UInt8]) -> [BootPath] {
+        guard let fmap = FMAP.locate(in: image)?.map, fmap.area(named: BootPath.fallback.region) != nil else { return [] }
+        return [.fallback]
+    }
+
+    /// Predicts the events and PCR values of booting `image` along `path`. Throws when the
+    /// ROM lacks what every coreboot boot measures (FMAP, the path's region, bootblock).
+    public static func predict(image: [UInt8], path: BootPath = .fallback) throws -> PCRPrediction {
+        guard let (_, fmap) = FMAP.locate(in: image) else { throw BootError.notFound(what: "FMAP (coreboot measures it first)") }
+        func areaRange(_ name: String) throws -> Range<Int>? {
+            guard let area = fmap.area(named: name) else { return nil }
+            return try area.range(inImageOf: image.count)
+        }
+        guard let fmapRange = try areaRange("FMAP") else { throw BootError.notFound(what: "FMAP area \"FMAP\" (coreboot measures it first)") }
+        guard let regionRange = try areaRange(path.region) else { throw BootError.notFound(what: "FMAP area \(path.region) (boot path \(path.name))") }
+        let cbfs = try CBFS(image: image, range: regionRange)
+        let files = try cbfs.files()
+        var namedRegions: [(name: String, range: Range<Int>)] = []
+        for name in measuredRegions { if let range = try areaRange(name) { namedRegions.append((name, range)) } }
+
+        var events = [Event(pcr: 2, name: "FMAP: FMAP", digest: SHA256Digest.hex(image[fmapRange]), offset: fmapRange.lowerBound, size: fmapRange.count)]
+        var absent: [String] = []
+        // The lookup walks the region from its start and takes the first live file by that
+        // name, as coreboot's cbfs_lookup does.
+        func measure(_ name: String) {
+            guard let file = files.first(where: { $0.name == name && !$0.type.isFree }) else {
+                absent.append(name)
+                return
+            }
+            let start = regionRange.lowerBound + file.dataOffset
+            let data = start..<(start + file.dataSize)
+            guard let area = namedRegions.first(where: { $0.range.contains(data.lowerBound) && data.upperBound <= $0.range.upperBound }) else {
+                absent.append(name)
+                return
+            }
+            let pcr = file.type == mrcCacheType ? 3 : 2
+            let label = String(decoding: Array("FMAP: \(area.name) CBFS: \(name)".utf8.prefix(eventNameLimit - 1)), as: UTF8.self)
+            events.append(Event(pcr: pcr, name: label, digest: SHA256Digest.hex(image[data]), offset: data.lowerBound, size: data.count))
+        }
+        guard files.contains(where: { $0.name == "bootblock" && !$0.type.isFree }) else {
+            throw BootError.notFound(what: "CBFS file bootblock in \(path.region) (coreboot measures it first)")
+        }
+        measure("bootblock")
+        for name in path.names { measure(name) }
+
+        var pcrs: [Int: [UInt8]] = [:]
+        for event in events {
+            let current = pcrs[event.pcr] ?? [UInt8](repeating: 0, count: 32)
+            pcrs[event.pcr] = SHA256Digest.bytes(current + bytes(hex: event.digest))
+        }
+        return PCRPrediction(bootPath: path.name, events: events, pcrs: pcrs.mapValues { String(hex: $0) }, absent: absent)
+    }
+
+    /// Hex (as this type writes it) back to bytes.
+    static func bytes(hex: String) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        func value(_ c: UInt8) -> UInt8 { c >= 0x61 ? c - 0x61 + 10 : (c >= 0x41 ? c - 0x41 + 10 : c - 0x30) }
+        return stride(from: 0, to: digits.count - 1, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
+    }
+}

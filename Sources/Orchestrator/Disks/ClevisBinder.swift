@@ -1,0 +1,80 @@
+import Foundation
+import Support
+
+/// Adds Clevis LUKS2 tokens to a device's disk with the real Clevis tools (`clevis luks bind`,
+/// Debian's clevis 19), so what ownerboot enrols is exactly what Clevis and ownerboot's
+/// unlocker (`ob-unlock`) read. The TPM2 pin is bound to PCR values given here — the values
+/// ownerboot predicts for a ROM before it is flashed — not to whatever the TPM holds now,
+/// and always to the SHA-256 bank (Clevis defaults to SHA-1, which coreboot never extends).
+/// The existing passphrase authorises the new key slot on standard input; no secret reaches a
+/// command line, a log or the store.
+public struct ClevisBinder: Sendable {
+    /// A TPM2 policy: PCR index → expected value (lowercase hex, SHA-256).
+    public struct TPM2Policy: Sendable, Equatable {
+        public var pcrs: [Int: String]
+
+        public init(pcrs: [Int: String]) { self.pcrs = pcrs }
+
+        /// Clevis's tpm2 pin configuration: the PCR ids and their values concatenated in
+        /// index order (what `tpm2_createpolicy --policy-pcr -f` reads), base64url.
+        public func clevisConfiguration() throws -> String {
+            let ids = pcrs.keys.sorted()
+            var values: [UInt8] = []
+            for id in ids {
+                guard let bytes = Self.bytes(hex: pcrs[id]!), bytes.count == 32 else { throw DiskError.badPCRValue(index: id, value: pcrs[id]!) }
+                values += bytes
+            }
+            let digest = Data(values).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let list = ids.map(String.init).joined(separator: ",")
+            return "{\"pcr_bank\":\"sha256\",\"pcr_ids\":\"\(list)\",\"pcr_digest\":\"\(digest)\"}"
+        }
+
+        static func bytes(hex: String) -> [UInt8]? {
+            let digits = Array(hex.utf8)
+            guard digits.count % 2 == 0 else { return nil }
+            var out: [UInt8] = []
+            for i in stride(from: 0, to: digits.count, by: 2) {
+                guard let byte = UInt8(String(decoding: digits[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
+                out.append(byte)
+            }
+            return out
+        }
+    }
+
+    public var runner: ProcessRunner
+
+    public init(runner: ProcessRunner = ProcessRunner(timeout: 120)) {
+        self.runner = runner
+    }
+
+    /// Binds a TPM2 token for `policy` to `disk`. `tcti` says which TPM seals it (tpm2-tss
+    /// syntax: "device:/dev/tpmrm0" on the device itself, "swtpm:host=127.0.0.1,port=N" for a
+    /// device's emulated TPM).
+    public func bindTPM2(disk: URL, passphrase: Data, policy: TPM2Policy, tcti: String) throws {
+        var bound = runner
+        var environment = ProcessInfo.processInfo.environment
+        environment["TPM2TOOLS_TCTI"] = tcti
+        bound.environment = environment
+        let result = try bound.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tpm2", try policy.clevisConfiguration()], stdin: passphrase)
+        guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a TPM2 token to", output: result.stdoutText + result.stderrText) }
+    }
+
+    /// Binds a tang token to `disk`: `url` is where the device reaches tang at boot,
+    /// `advertisement` the server's signed advertisement (a JWS file), so binding needs no
+    /// network and trusts exactly the keys the owner fetched; without it clevis fetches the
+    /// advertisement from `url` and trusts it (`-y`).
+    public func bindTang(disk: URL, passphrase: Data, url: String, advertisement: URL?) throws {
+        var config = ["url": url]
+        if let advertisement { config["adv"] = advertisement.path }
+        let configuration = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        let result = try runner.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tang", configuration], stdin: passphrase)
+        guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a tang token to", output: result.stdoutText + result.stderrText) }
+    }
+
+    /// `clevis luks list`: one line per token, "SLOT: PIN 'CONFIG'".
+    public func list(disk: URL) throws -> String {
+        let result = try runner.run("clevis", ["luks", "list", "-d", disk.path])
+        guard result.succeeded else { throw DiskError.clevisFailed(step: "list the tokens of", output: result.stderrText) }
+        return result.stdoutText
+    }
+}

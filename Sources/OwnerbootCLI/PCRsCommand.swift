@@ -1,0 +1,37 @@
+import ArgumentParser
+import Boot
+import Foundation
+import Support
+
+/// `ownerboot pcrs ROM [--json]`: the PCR values coreboot's measured boot will produce from
+/// this ROM, per boot path, with the events that make them, before the ROM is flashed.
+struct PCRsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pcrs", abstract: "Predict the TPM PCRs (SHA-256) a ROM's measured boot produces, per boot path.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The ROM or chip dump.") var file: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        global.bootstrapLogging()
+        let image = try ImageFile.read(file)
+        let paths = PCRPrediction.bootPaths(in: image)
+        guard !paths.isEmpty else { throw ValidationError("\(file) has no FMAP area COREBOOT: it is not a coreboot ROM ownerboot can predict (fix: `ownerboot inspect \(file)` shows its layout)") }
+        let predictions = try paths.map { try PCRPrediction.predict(image: image, path: $0) }
+        if json { try JSONOutput.print(predictions); return }
+        for prediction in predictions { print(PCRPredictionText.render(prediction, file: file)) }
+    }
+}
+
+/// The human-readable form of a `PCRPrediction`.
+enum PCRPredictionText {
+    static func render(_ p: PCRPrediction, file: String) -> String {
+        var lines = ["\(file): boot path \(p.bootPath), coreboot 4.15 measured boot, SHA-256 bank"]
+        for event in p.events {
+            lines.append("  PCR-\(event.pcr) \(event.digest) \(event.name) (\(event.size) bytes at 0x\(String(event.offset, radix: 16)))")
+        }
+        if !p.absent.isEmpty { lines.append("  not in the ROM, not measured: \(p.absent.joined(separator: ", "))") }
+        for index in p.pcrs.keys.sorted() { lines.append("  PCR \(index) = \(p.value(ofPCR: index))") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Support
+import Testing
+@testable import Orchestrator
+
+/// Both directions with the real Clevis 19 tools and a real (software) TPM 2.0:
+/// ownerboot's enrolment (`ClevisBinder`, over `clevis luks bind`) is read by `clevis luks
+/// list`/`clevis luks pass`, and the unlocker's `ob-unlock` (boards/qemu-x86/ob-unlock.c,
+/// compiled here with the host's gcc) recovers the same key from the token — and is refused
+/// by the TPM once the PCR it is sealed to changes.
+@Suite(.serialized) struct ClevisInteropTests {
+    static let source = RepositoryPaths.boards.appendingPathComponent("qemu-x86/ob-unlock.c")
+
+    static func luksFile(_ dir: URL, passphrase: String) throws -> URL {
+        let disk = dir.appendingPathComponent("disk.img")
+        try ProcessRunner().checked("truncate", ["-s", "20M", disk.path])
+        try ProcessRunner().checked("cryptsetup", ["luksFormat", "-q", "--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--key-file", "-", disk.path], stdin: Data(passphrase.utf8))
+        return disk
+    }
+
+    static func obUnlock(_ dir: URL) throws -> URL {
+        let binary = dir.appendingPathComponent("ob-unlock")
+        try ProcessRunner().checked("gcc", ["-O2", "-Wall", "-Werror", "-o", binary.path, source.path, "-lcrypto"])
+        return binary
+    }
+
+    @Test func tokensOwnerbootBindsAreClevisTokensAndObUnlockOpensThemUntilThePCRChanges() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let disk = try Self.luksFile(dir, passphrase: "owner passphrase")
+        let unlock = try Self.obUnlock(dir)
+        let tpm = try SoftwareTPM(stateDirectory: dir.appendingPathComponent("tpm"), loopback: true)
+        defer { tpm.close() }
+        let tcti = try #require(tpm.tcti), port = try #require(tpm.port)
+
+        // A fresh TPM's PCR 2 is all zeros: seal to that (a prediction, not a read).
+        let policy = ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)])
+        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data("owner passphrase".utf8), policy: policy, tcti: tcti)
+        let listed = try ClevisBinder().list(disk: disk)
+        #expect(listed.contains("tpm2") && listed.contains("\"pcr_bank\":\"sha256\"") && listed.contains("\"pcr_ids\":\"2\""), "\(listed)")
+
+        var env = ProcessInfo.processInfo.environment
+        env["TPM2TOOLS_TCTI"] = tcti
+        let clevisKey = try ProcessRunner(environment: env).checked("clevis", ["luks", "pass", "-d", disk.path, "-s", "1"]).stdout
+        #expect(!clevisKey.isEmpty)
+        let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
+        let ours = try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token)
+        #expect(ours.status == 0, "\(ours.stderrText)")
+        #expect(ours.stdout == clevisKey)
+        // The recovered key opens the disk's key slot.
+        #expect(try ProcessRunner().run("cryptsetup", ["open", "--test-passphrase", "--key-file", "-", disk.path], stdin: ours.stdout).succeeded)
+
+        // Another boot path measured something else into PCR 2: the TPM refuses (exit 3).
+        try ProcessRunner(environment: env).checked("tpm2_pcrextend", ["2:sha256=" + String(repeating: "ab", count: 32)])
+        let refused = try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token)
+        #expect(refused.status == 3, "\(refused.stderrText)")
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderrText.contains("PCRs"))
+    }
+
+    @Test func aTokenOfAnotherPinOrGarbageIsNotATPM2Unlock() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unlock = try Self.obUnlock(dir)
+        let notClevis = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: Data("{\"type\":\"systemd-tpm2\"}".utf8))
+        #expect(notClevis.status == 2)
+        func token(header: String) -> Data {
+            let encoded = Data(header.utf8).base64EncodedString()
+                .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            return Data("{\"type\":\"clevis\",\"keyslots\":[\"1\"],\"jwe\":{\"ciphertext\":\"AA\",\"iv\":\"AA\",\"protected\":\"\(encoded)\",\"tag\":\"AA\"}}".utf8)
+        }
+        // sss (thresholds) is not handled by ob-unlock: exit 2, the passphrase follows.
+        let sss = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: token(header: "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"clevis\":{\"pin\":\"sss\"}}"))
+        #expect(sss.status == 2, "\(sss.stderrText)")
+        // A tang token without its epk, kid or advertisement is refused as damaged.
+        let tang = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: token(header: "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"clevis\":{\"pin\":\"tang\"}}"))
+        #expect(tang.status == 1, "\(tang.stderrText)")
+        #expect(tang.stdout.isEmpty)
+        let garbage = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: Data("{\"type\":\"clevis\",\"jwe\":{\"protected\":\"!!!\"".utf8))
+        #expect(garbage.status == 1)
+        #expect(garbage.stdout.isEmpty)
+    }
+
+    @Test func aPolicyValueThatIsNotSHA256IsRefused() {
+        #expect(throws: DiskError.self) { try ClevisBinder.TPM2Policy(pcrs: [2: "abc"]).clevisConfiguration() }
+        #expect((try? ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)]).clevisConfiguration())?.contains("\"pcr_bank\":\"sha256\"") == true)
+    }
+
+    /// tangd behind a loopback port, one tangd per connection (as inetd or QEMU's guestfwd).
+    final class LoopbackTang: @unchecked Sendable {
+        let fd: Int32
+        let port: Int
+        init(database: String) throws {
+            let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, length) == 0 && listen(sock, 4) == 0 && getsockname(sock, $0, &length) == 0 }
+            }
+            guard bound else { throw POSIXError(.EADDRINUSE) }
+            fd = sock
+            port = Int(UInt16(bigEndian: address.sin_port))
+            let listener = sock
+            Thread.detachNewThread {
+                while true {
+                    let connection = accept(listener, nil, nil)
+                    if connection < 0 { return }
+                    let tangd = Process()
+                    tangd.executableURL = URL(fileURLWithPath: "/usr/libexec/tangd")
+                    tangd.arguments = [database]
+                    tangd.standardInput = FileHandle(fileDescriptor: connection, closeOnDealloc: false)
+                    tangd.standardOutput = FileHandle(fileDescriptor: connection, closeOnDealloc: false)
+                    tangd.standardError = FileHandle.nullDevice
+                    try? tangd.run()
+                    tangd.waitUntilExit()
+                    Foundation.close(connection)
+                }
+            }
+        }
+        func stop() { shutdown(fd, Int32(SHUT_RDWR)); Foundation.close(fd) }
+    }
+
+    @Test func tangTokensOwnerbootBindsAreReadByClevisAndObUnlockAndTangDownIsQuick() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let disk = try Self.luksFile(dir, passphrase: "owner passphrase")
+        let unlock = try Self.obUnlock(dir)
+        let db = dir.appendingPathComponent("db")
+        try FileManager.default.createDirectory(at: db, withIntermediateDirectories: true)
+        try ProcessRunner().checked("/usr/libexec/tangd-keygen", [db.path])
+        let reply = try ProcessRunner().checked("/usr/libexec/tangd", [db.path], stdin: Data("GET /adv HTTP/1.0\r\n\r\n".utf8)).stdoutText
+        let adv = dir.appendingPathComponent("adv.jws")
+        try Data(String(reply[try #require(reply.range(of: "\r\n\r\n")).upperBound...]).utf8).write(to: adv)
+        let tang = try LoopbackTang(database: db.path)
+
+        try ClevisBinder().bindTang(disk: disk, passphrase: Data("owner passphrase".utf8), url: "http://127.0.0.1:\(tang.port)", advertisement: adv)
+        #expect(try ClevisBinder().list(disk: disk).contains("tang"))
+        let clevisKey = try ProcessRunner(timeout: 60).checked("clevis", ["luks", "pass", "-d", disk.path, "-s", "1"]).stdout
+        let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
+        let ours = try ProcessRunner(timeout: 60).run(unlock.path, [], stdin: token)
+        #expect(ours.status == 0, "\(ours.stderrText)")
+        #expect(!clevisKey.isEmpty && ours.stdout == clevisKey)
+
+        tang.stop()
+        let down = try ProcessRunner(timeout: 60).run(unlock.path, [], stdin: token)
+        #expect(down.status == 4, "\(down.stderrText)")
+        #expect(down.seconds < 5)
+        #expect(down.stdout.isEmpty)
+    }
+}

@@ -1,0 +1,1 @@
+../qemu-x86/unlocker-unattended.sh

@@ -1,0 +1,40 @@
+#!/bin/sh
+# ob-unattended DEVICE NAME: open the LUKS2 DEVICE as /dev/mapper/NAME without a person, from
+# its Clevis tokens (ob-unlock: TPM2 or tang). The key only ever travels through a pipe from
+# ob-unlock into cryptsetup. Exit 0 when opened; otherwise the caller asks for the passphrase.
+device=$1 name=$2
+# tang needs the network: ownerboot.net=INTERFACE:ADDRESS:NETMASK on the kernel command line.
+for word in $(cat /proc/cmdline); do
+    case "$word" in ownerboot.net=*) net=${word#*=};; esac
+done
+if [ -n "$net" ]; then
+    iface=${net%%:*} rest=${net#*:}
+    ifconfig "$iface" "${rest%%:*}" netmask "${rest#*:}" up 2>/dev/null || echo "ownerboot: could not bring up $iface for tang"
+fi
+found=no
+# The Clevis tokens' ids from one luksDump (every cryptsetup start costs time under emulation).
+ids=$(cryptsetup luksDump "$device" 2>/dev/null | sed -n '/^Tokens:/,/^Digests:/s/^  \([0-9]*\): clevis.*/\1/p')
+for id in $ids; do
+    if cryptsetup token export --token-id $id "$device" >/run/ob-token.json 2>/dev/null; then
+        found=yes
+        # ob-unlock hands the key to cryptsetup itself; its status says why a token failed.
+        ob-unlock -o "$device" "$name" </run/ob-token.json
+        status=$?
+        if [ $status = 0 ]; then
+            echo "ownerboot: unlocked $device without a passphrase (Clevis token $id)"
+            rm -f /run/ob-token.json
+            exit 0
+        fi
+        if [ "$status" = 3 ]; then
+            pcr2=$(sed 'y/ABCDEF/abcdef/' /sys/class/tpm/tpm0/pcr-sha256/2 2>/dev/null)
+            echo "ownerboot: Clevis token $id: the TPM's PCRs differ from the prediction the key was sealed to (PCR 2 is now ${pcr2:-unreadable}; compare with 'ownerboot pcrs ROM')"
+        elif [ "$status" = 4 ]; then
+            echo "ownerboot: Clevis token $id: tang is not reachable"
+        else
+            echo "ownerboot: Clevis token $id did not unlock $device"
+        fi
+    fi
+done
+rm -f /run/ob-token.json
+[ $found = yes ] || echo "ownerboot: no Clevis token on $device"
+exit 1
