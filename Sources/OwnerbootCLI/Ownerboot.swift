@@ -10,7 +10,7 @@ public struct Ownerboot: AsyncParsableCommand {
         subcommands: [
             BoardsCommand.self, PlanCommand.self, BuildCommand.self, InspectCommand.self,
             FlashCommand.self, PromoteCommand.self, ReadCommand.self, VerifyCommand.self, WriteProtectCommand.self, ProgrammersCommand.self,
-            TestCommand.self, FleetCommand.self, DiskCommand.self, LockCommand.self, FetchCommand.self, ExportCommand.self, ImportCommand.self, GenerationsCommand.self, StoreCommand.self, BenchCommand.self, RehearseCommand.self,
+            TestCommand.self, VMCommand.self, FleetCommand.self, DiskCommand.self, LockCommand.self, FetchCommand.self, ExportCommand.self, ImportCommand.self, GenerationsCommand.self, StoreCommand.self, BenchCommand.self, RehearseCommand.self,
             KeyCommand.self, SBOMCommand.self, ProvenanceCommand.self, PCRsCommand.self,
         ])
 

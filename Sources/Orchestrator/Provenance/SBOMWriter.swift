@@ -118,6 +118,21 @@ public struct SBOMWriter: Sendable {
             }
             for package in component.packages { if let deb = debIDs[package] { relate(id, "CONTAINS", deb) } }
         }
+        // The OS image's pinned packages (`[os]`, the lock's "os" closure): mmdebstrap installs
+        // exactly these .debs into the image, so the os component contains every one of them.
+        if let osPackages = facts.lock.os?.packages, let osID = componentIDs[BuildPlan.osComponent] {
+            for package in osPackages.sorted(by: { $0.name < $1.name }) {
+                let id = ids.make("OSDeb-\(package.name)")
+                packages.append(.init(
+                    SPDXID: id, name: package.name, versionInfo: package.version, supplier: debian,
+                    checksums: package.sha256.map { [.init(algorithm: "SHA256", checksumValue: $0)] },
+                    externalRefs: [.init(referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
+                                         referenceLocator: facts.purl(name: package.name, version: package.version, arch: package.architecture))],
+                    comment: "Debian binary package \(package.name)_\(package.version)_\(package.architecture).deb, installed in the OS image; checksum is the .deb's"))
+                relate(osID, "CONTAINS", id)
+                relate(osID, "DEPENDS_ON", id)
+            }
+        }
         // The document describes the outputs nothing else consumes: the ROM and the OS image.
         for component in facts.components where !consumed.contains(component.name) {
             relate("SPDXRef-DOCUMENT", "DESCRIBES", componentIDs[component.name]!)
