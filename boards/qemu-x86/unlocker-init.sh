@@ -35,6 +35,8 @@ verity_offset=$(arg ownerboot.verity_offset)
 state_uuid=$(arg ownerboot.state_uuid)
 # Normal/fallback firmware: which set booted (rom.sh puts ownerboot.half= on each payload).
 half=$(arg ownerboot.half) && echo "ownerboot: firmware half=$half"
+# What the firmware says it is (its manifest's values on the command line), for the console.
+echo "ownerboot: booting board=$(arg ownerboot.board) generation=$(arg ownerboot.generation) set=$(arg ownerboot.set)"
 
 echo "ownerboot: looking for the encrypted root (LUKS UUID $root_uuid)"
 device=
@@ -136,9 +138,9 @@ if [ -n "$verity" ]; then
     mount --move /mnt/state /mnt/root/run/ownerboot/state
     # systemd's /sbin/init is an absolute symlink: it resolves only inside the new root.
     [ -x /mnt/root/sbin/init ] || [ -L /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"
-    echo "ownerboot: verity root $verity verified on $device (metadata read; every later block checked as it is read), state on $state; starting the OS"
     # A good boot: the next one may try the normal set again (ownerboot-rearm, rearm-normal.sh).
     if [ -n "$half" ] && [ -x /sbin/ownerboot-rearm ]; then ownerboot-rearm || true; fi
+    echo "ownerboot: verity root $verity verified on $device (metadata read; every later block checked as it is read), state on $state; starting the OS"
     umount /proc /sys
     mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev
     exec switch_root /mnt/root /sbin/init

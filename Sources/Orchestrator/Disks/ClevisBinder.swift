@@ -55,6 +55,11 @@ public struct ClevisBinder: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["TPM2TOOLS_TCTI"] = tcti
         bound.environment = environment
+        // Without a resource manager (a device's swtpm on loopback) the sessions and objects a
+        // bind leaves loaded stay in the TPM, and the next bind (the GPT disk's next container)
+        // fails with "out of memory for session contexts": flush them first (best effort;
+        // /dev/tpmrm0 flushes per connection anyway).
+        for kind in ["--loaded-session", "--transient-object"] { _ = try? bound.run("tpm2_flushcontext", [kind]) }
         let result = try bound.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tpm2", try policy.clevisConfiguration()], stdin: passphrase)
         guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a TPM2 token to", output: result.stdoutText + result.stderrText) }
     }

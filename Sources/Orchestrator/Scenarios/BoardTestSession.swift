@@ -53,6 +53,9 @@ public struct BoardTestSession: Sendable {
     public var promote: Flasher?
     /// How many machines run at once (each TCG machine keeps one core busy).
     public var parallelism: Int
+    /// Run the scenarios' `full_os` steps: every booted OS waited for until systemd is up,
+    /// then powered off (slower under TCG; the scenarios that prove the OS itself always do).
+    public var fullOS = true
 
     public init(tests: BoardTests, artifacts: Artifacts, workDirectory: URL, flash: Flasher?, parallelism: Int = 2) {
         self.tests = tests
@@ -71,7 +74,9 @@ public struct BoardTestSession: Sendable {
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
         if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
-        let runner = ScenarioRunner(settings: tests.qemu, variables: variables, transcriptDirectory: workDirectory)
+        var configured = ScenarioRunner(settings: tests.qemu, variables: variables, transcriptDirectory: workDirectory)
+        configured.fullOS = fullOS
+        let runner = configured
 
         let results = ResultBox(count: chosen.count)
         let queue = OperationQueue()

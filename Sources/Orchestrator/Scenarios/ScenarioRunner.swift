@@ -10,6 +10,8 @@ public struct ScenarioRunner: Sendable {
     public var settings: QEMUSettings
     public var variables: [String: String]
     public var transcriptDirectory: URL
+    /// Whether scenarios run their `full_os` steps (the OS booted to systemd and powered off).
+    public var fullOS = true
 
     public init(settings: QEMUSettings, variables: [String: String], transcriptDirectory: URL) {
         self.settings = settings
@@ -60,7 +62,7 @@ public struct ScenarioRunner: Sendable {
         }
         defer { console.close() }
         do {
-            for step in scenario.steps {
+            for step in scenario.steps(fullOS: fullOS) {
                 let remaining = max(1, scenario.timeout - Date().timeIntervalSince(start))
                 switch step {
                 case .expect(let pattern, let timeout):

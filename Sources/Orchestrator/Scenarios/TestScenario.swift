@@ -100,6 +100,17 @@ public struct TestScenario: Sendable, Equatable, Codable {
     public var reboots = false
     public var tpm: TPM = .none
     public var tang: Tang = .none
+    /// Steps from this index on run only when the session boots the full OS (`ownerboot test
+    /// --full-os`, OWNERBOOT_TEST_FULL_OS=1): they wait for systemd and power the OS off.
+    /// Without it the scenario passes once the steps before it have (the unlocker handed the
+    /// verified root to the OS) and QEMU is stopped; nil: every step always runs.
+    public var fullOSFrom: Int? = nil
+
+    /// The steps a session runs: all of them with the full OS, else those before `fullOSFrom`.
+    public func steps(fullOS: Bool) -> [Step] {
+        guard !fullOS, let from = fullOSFrom else { return steps }
+        return Array(steps.prefix(from))
+    }
 
     public init(name: String, description: String = "", rom: ROMSource = .built, disk: DiskSource = .encrypted, timeout: Double = 300, steps: [Step], reboots: Bool = false, tpm: TPM = .none) {
         self.reboots = reboots

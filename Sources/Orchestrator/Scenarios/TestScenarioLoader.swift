@@ -9,7 +9,7 @@ public struct TestScenarioLoader: Sendable {
 
     static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots", "tpm", "tang"]
     static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append", "tpm"]
-    static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "absent", "timeout"]
+    static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "absent", "timeout", "full_os"]
 
     public func load(_ file: URL) throws -> BoardTests {
         let text: String
@@ -76,11 +76,18 @@ public struct TestScenarioLoader: Sendable {
                 return value
             }
             var steps: [TestScenario.Step] = []
+            var fullOSFrom: Int? = nil
             for (stepIndex, stepValue) in (table["steps"]?.array ?? TOMLArray()).enumerated() {
                 let key = "scenario \(name) steps[\(stepIndex)]"
                 guard let step = stepValue.table else { throw BoardError.wrongType(file: file, line: line, key: key, expected: "an inline table like { expect = \"…\" }") }
                 for k in step.keys where !Self.stepKeys.contains(k) {
                     throw BoardError.unknownKey(file: file, line: lines.lineOfText(k, after: line), key: "\(key).\(k)", suggestion: NearMiss.closest(to: k, in: Array(Self.stepKeys)))
+                }
+                // `full_os = true`: this step and every later one only with the full OS boot.
+                if step["full_os"]?.bool == true {
+                    if fullOSFrom == nil { fullOSFrom = stepIndex }
+                } else if fullOSFrom != nil {
+                    throw BoardError.invalidValue(file: file, line: line, key: key, value: "\(step)", expected: "full_os = true, as on the steps before it: only a scenario's last steps can wait for the full OS")
                 }
                 let timeout = step["timeout"]?.double ?? step["timeout"]?.int.map(Double.init)
                 if let pattern = step["expect"]?.string {
@@ -112,6 +119,7 @@ public struct TestScenarioLoader: Sendable {
                 timeout: table["timeout"]?.double ?? table["timeout"]?.int.map(Double.init) ?? 300, steps: steps,
                 reboots: table["reboots"]?.bool ?? false, tpm: tpm))
             scenarios[scenarios.count - 1].tang = tang
+            scenarios[scenarios.count - 1].fullOSFrom = fullOSFrom
         }
         let names = scenarios.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {

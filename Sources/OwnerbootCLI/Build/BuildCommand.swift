@@ -9,6 +9,7 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME).") var board: String?
     @Flag(help: "Build every component twice and require bit-identical outputs.") var check = false
+    @Option(name: .customLong("check-only"), help: "With --check: build only this component twice (repeatable), e.g. --check-only os --check-only rom.") var checkOnly: [String] = []
     @Option(help: "Derivations built at once.") var jobs = 2
     @Option(help: "Rebuild generation N from its recorded board snapshot instead of the checkout.") var generation: Int?
     @Option(help: "The set hash the build must have (an imported generation's): any other set fails before building.") var expect: String?
@@ -34,6 +35,13 @@ struct BuildCommand: ParsableCommand {
         let progress = ProgressRenderer.standard(json: json)
         var builder = Builder(store: store, jobs: jobs, check: check) { event in
             if case .checked(let name, let identical) = event { progress.note("check \(name): \(identical ? "bit-identical" : "DIFFERS")") }
+        }
+        if !checkOnly.isEmpty {
+            let known = Set(plan.componentHashes.keys)
+            if let unknown = checkOnly.first(where: { !known.contains($0) }) {
+                throw ValidationError("--check-only \(unknown): \(board.name) has no such component (it has \(known.sorted().joined(separator: ", ")))")
+            }
+            builder.checkComponents = Set(checkOnly)
         }
         builder.progress = progress.sink
         // On an error the live display is cleared before the error is printed.

@@ -11,6 +11,7 @@ struct TestCommand: ParsableCommand {
     @Option(name: .customLong("scenario"), help: "Run only this scenario (repeatable).") var scenarios: [String] = []
     @Option(help: "Where transcripts go (default: a new folder under /tmp).") var workDir: String?
     @Option(help: "Machines at once.") var jobs = 2
+    @Flag(help: "Also run the scenarios' full-OS steps (systemd up, then powered off) where a scenario proves firmware or unlocking; also OWNERBOOT_TEST_FULL_OS=1.") var fullOS = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -45,6 +46,7 @@ struct TestCommand: ParsableCommand {
             tests: tests, artifacts: artifacts, workDirectory: work,
             flash: { rom, chip, protected in _ = try flasher.flashBlocking(rom: rom, chipImage: chip, protected: protected) },
             parallelism: jobs)
+        session.fullOS = fullOS || ProcessInfo.processInfo.environment["OWNERBOOT_TEST_FULL_OS"] == "1"
         session.promote = { rom, chip, protected in _ = try flasher.promoteBlocking(rom: rom, chipImage: chip, protected: protected) }
         InterruptHandler.install()
         let quiet = json

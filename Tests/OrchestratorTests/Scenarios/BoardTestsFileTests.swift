@@ -55,4 +55,28 @@ import Testing
             #expect("\(error)".contains("tpm") && "\(error)".contains("tests.toml:2"), "\(error)")
         }
     }
+
+    @Test func fullOSStepsRunOnlyWhenAskedAndOnlyAtTheEnd() throws {
+        let tests = try TestScenarioLoader().load(RepositoryPaths.boards.appendingPathComponent("qemu-x86/tests.toml"))
+        // The scenarios that prove the OS itself always boot it to systemd; the firmware and
+        // unlock scenarios stop at the hand-over unless --full-os.
+        let always = tests.scenarios.filter { $0.fullOSFrom == nil }.map(\.name)
+        #expect(always == ["boot", "no-disk", "tampered-root", "state", "pcrs-match", "tpm-unattended", "tang-unattended"])
+        let retry = try #require(tests.scenarios.first { $0.name == "retry" })
+        #expect(retry.steps(fullOS: true) == retry.steps)
+        #expect(retry.steps(fullOS: false).last == .expect(pattern: "systemd.* running in system mode", timeout: 120))
+        #expect(retry.steps(fullOS: false).count < retry.steps.count)
+
+        let good = "[[scenario]]\nname = \"a\"\nsteps = [{ expect = \"x\" }, { expect = \"y\", full_os = true }, { exit = 0, full_os = true }]\n"
+        let parsed = try TestScenarioLoader().parse(good, file: "tests.toml")
+        #expect(parsed.scenarios[0].fullOSFrom == 1)
+        #expect(parsed.scenarios[0].steps(fullOS: false) == [.expect(pattern: "x", timeout: nil)])
+        let bad = "[[scenario]]\nname = \"a\"\nsteps = [{ expect = \"x\", full_os = true }, { expect = \"y\" }]\n"
+        do {
+            _ = try TestScenarioLoader().parse(bad, file: "tests.toml")
+            Issue.record("a step without full_os after a full_os step was accepted")
+        } catch let error as BoardError {
+            #expect("\(error)".contains("full_os"), "\(error)")
+        }
+    }
 }
