@@ -26,16 +26,28 @@ public struct SBOMWriter: Sendable {
         let debian = "Organization: Debian"
 
         // Board files the components read, and their builder scripts.
-        var boardFileIDs: [String: String] = [:]
+        // A board input may be a folder (an OS overlay): each file in it is a board file.
+        var boardFileIDs: [String: [String]] = [:]
         let boardFileNames = Set(facts.boardFiles.map(\.name) + facts.components.map(\.builder).filter { !$0.isEmpty })
         for name in boardFileNames.sorted() {
             let url = facts.board.directory.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: url.path) else { throw ProvenanceError.unreadable(path: url.path, reason: "missing from the board snapshot") }
-            let described = OutputScanner.describe(name, Array(data))
-            let id = ids.make("BoardFile-\(name)")
-            boardFileIDs[name] = id
-            files.append(.init(SPDXID: id, fileName: "./boards/\(board)/\(name)", checksums: Self.checksums(described),
-                               comment: "board file of \(board), from the generation's board snapshot"))
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { throw ProvenanceError.unreadable(path: url.path, reason: "missing from the board snapshot") }
+            let members = isFolder.boolValue
+                ? ((FileManager.default.enumerator(atPath: url.path)?.allObjects as? [String]) ?? []).sorted().filter { member in
+                    var folder: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: url.appendingPathComponent(member).path, isDirectory: &folder) && !folder.boolValue
+                }.map { "\(name)/\($0)" }
+                : [name]
+            for member in members {
+                let memberURL = facts.board.directory.appendingPathComponent(member)
+                guard let data = FileManager.default.contents(atPath: memberURL.path) else { throw ProvenanceError.unreadable(path: memberURL.path, reason: "missing from the board snapshot") }
+                let described = OutputScanner.describe(member, Array(data))
+                let id = ids.make("BoardFile-\(member)")
+                boardFileIDs[name, default: []].append(id)
+                files.append(.init(SPDXID: id, fileName: "./boards/\(board)/\(member)", checksums: Self.checksums(described),
+                                   comment: "board file of \(board), from the generation's board snapshot"))
+            }
         }
 
         // The build environment and its pinned packages.
@@ -99,13 +111,13 @@ public struct SBOMWriter: Sendable {
             // the described roots, so every package is part of the tree they check.
             relate(envID, "BUILD_TOOL_OF", id)
             relate(id, "HAS_PREREQUISITE", envID)
-            if let builder = boardFileIDs[component.builder] { relate(builder, "BUILD_TOOL_OF", id) }
+            for builder in boardFileIDs[component.builder] ?? [] { relate(builder, "BUILD_TOOL_OF", id) }
             for input in component.derivation.inputs {
                 switch input.kind {
                 case .source:
                     if let other = sourceIDs[input.name] { relate(id, "GENERATED_FROM", other); relate(id, "DEPENDS_ON", other) }
                 case .file:
-                    if let other = boardFileIDs[input.name] { relate(id, "GENERATED_FROM", other) }
+                    for other in boardFileIDs[input.name] ?? [] { relate(id, "GENERATED_FROM", other) }
                 case .component:
                     guard let other = componentIDs[input.name] else { continue }
                     if component.name == BuildPlan.romComponent {
