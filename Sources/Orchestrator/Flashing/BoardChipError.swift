@@ -28,7 +28,7 @@ public enum BoardChipError: UserFacingError, Equatable {
     public var fix: String? {
         switch self {
         case .chipRequired(let board, let chips):
-            return "add --chip " + chips.map(\.label).joined(separator: " or --chip ") + " (or --chip all with the internal programmer); `ownerboot boards --board \(board)` says where each chip is"
+            return "add --chip " + chips.map(\.label).joined(separator: " or --chip ") + " (or --chip all with the internal programmer, where the firmware does not lock the flash); `ownerboot boards --board \(board)` says where each chip is"
         case .unknownChip(_, _, _, let suggestion): return suggestion.map { "did you mean --chip \($0)?" } ?? "use one of the board's chip labels"
         case .romSize(_, _, let board, _): return "flash the ROM `ownerboot build board=\(board)` made (result/\(board)/rom/)"
         case .chipsetLocked(let board, _, let chips):
