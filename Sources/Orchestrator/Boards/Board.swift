@@ -22,6 +22,11 @@ public struct Board: Sendable, Codable, Equatable {
     /// What the board's flash protection covers and what it leaves open, in a sentence
     /// (`[board] protection`), for `ownerboot boards`.
     public var protection: String? = nil
+    /// A range the board's firmware locks through the chipset (`[chipset_protect]`): the X230's
+    /// PCH PR0 + FLOCKDN. Separate from `writeProtect` (the chip's own status register + WP#).
+    public var chipsetProtect: ChipsetProtectSpec? = nil
+    /// Where the board's fallback set lives, or why it has none (`[board] fallback`).
+    public var fallback: String? = nil
 
     public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, directory: URL, protection: String? = nil) {
         precondition(!chips.isEmpty, "a board has at least one chip")

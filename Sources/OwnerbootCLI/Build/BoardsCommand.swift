@@ -25,6 +25,9 @@ struct BoardsCommand: ParsableCommand {
         let descriptor: DescriptorSpec?
         /// What the protection covers and leaves open (board.toml `[board] protection`).
         let protection: String?
+        /// The same, as ranges: what is protected by which mechanism, what the OS can still
+        /// rewrite, where the fallback lives.
+        let flashProtection: FlashProtection
     }
 
     func run() throws {
@@ -32,7 +35,8 @@ struct BoardsCommand: ParsableCommand {
         let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
-                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection)
+                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection,
+                flashProtection: FlashProtection(board: $0))
         }
         if json { return try JSONOutput.print(rows) }
         for row in rows {
@@ -40,6 +44,7 @@ struct BoardsCommand: ParsableCommand {
                 : row.chips.map { "\($0.label) \(ByteSize.format($0.sizeBytes))" }.joined(separator: " + ") + " (\(ByteSize.format(row.flashSize)))"
             print("\(row.name)\t\(chips)\t\(row.description)")
             if let protection = row.protection { print("  protection: \(protection)") }
+            printProtection(row.flashProtection)
             guard board != nil else { continue }
             for chip in row.chips {
                 print("  chip \(chip.label): \(([chip.name] + chip.models).joined(separator: " | ")), \(ByteSize.format(chip.sizeBytes)) at ROM \(ByteRange(start: chip.offset, length: chip.sizeBytes))")
@@ -51,5 +56,14 @@ struct BoardsCommand: ParsableCommand {
             }
             print("  write protection: \(row.writeProtect.map { "\(ByteRange(start: $0.start, length: $0.length)) \($0.mode.rawValue)" } ?? "none applied by ownerboot")")
         }
+    }
+
+    /// Three lines per board: protected ranges and their mechanism, what the OS can rewrite,
+    /// where the fallback lives.
+    func printProtection(_ p: FlashProtection) {
+        let ranges = p.protected.map { "\($0.range) by \($0.mechanism.rawValue)" }
+        print("  protected: \(ranges.isEmpty ? "nothing" : ranges.joined(separator: "; "))")
+        print("  writable from the OS: \(p.writable.isEmpty ? "nothing" : p.writable.map(\.description).joined(separator: ", "))")
+        print("  fallback: \(p.fallback ?? "none")")
     }
 }
