@@ -183,24 +183,34 @@ public final class Inventory: Sendable {
     // MARK: Status
 
     /// Every device with the generation on its chip (its last successful flash) against the
-    /// latest built for its board. One scan of the `device_listing` index in name order: each
-    /// device row carries its last landed flash (kept by the `flashEvent_lands` trigger, the
-    /// time already ISO 8601 text), and boards and set hashes are looked up once per distinct
-    /// value. Timed by `ownerboot bench fleet` (100,000 devices, release build).
+    /// latest built for its board, in name order, as values (`fleet list --json`, tests).
     public func statuses(generations: GenerationLookup) throws -> [FleetStatus] {
+        var statuses: [FleetStatus] = []
+        try forEachStatus(generations: generations) { row in
+            statuses.append(FleetStatus(device: String(decoding: row.device, as: UTF8.self), board: row.board,
+                                        generationOnChip: row.generationOnChip, latestGeneration: row.latestGeneration,
+                                        lastFlashed: row.lastFlashed.map { String(decoding: $0, as: UTF8.self) },
+                                        state: row.state, fallbackGenerationOnChip: row.fallbackGenerationOnChip))
+        }
+        return statuses
+    }
+
+    /// The same listing handed over row by row, its texts still in SQLite's buffers: the
+    /// table `fleet list` prints copies bytes once and makes no value per device. One scan of
+    /// the `device_listing` index in name order: each device row carries its last landed
+    /// flash (kept by the `flashEvent_lands` trigger, the time already ISO 8601 text), and
+    /// boards and set hashes are looked up once per distinct value. Timed by `ownerboot bench
+    /// fleet` (100,000 devices, release build).
+    public func forEachStatus(generations: GenerationLookup, _ body: (FleetStatusRow) throws -> Void) throws {
         try pool.read { db in
-            var setHashes = TextInterner()
             // Few boards and few generations: a short list compared by value beats hashing
             // the same strings 100,000 times.
+            var setHashes = TextInterner()
             var boards = TextInterner()
             var latestByBoard: [(board: String, latest: Int?)] = []
             var known: [(board: String, setHash: String, generation: Int?)] = []
-            var statuses: [FleetStatus] = []
-            // The largest id bounds the count and costs one index step, where COUNT(*) scans.
-            statuses.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(id) FROM device") ?? 0)
             let devices = try db.makeStatement(sql: Self.listingSQL)
             try Self.step(devices, in: db) { row in
-                let name = Self.text(row, 0).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 let board = Self.text(row, 1).map { boards.string(for: $0) } ?? ""
                 let latest: Int?
                 if let cached = latestByBoard.first(where: { $0.board == board }) { latest = cached.latest } else {
@@ -208,15 +218,13 @@ public final class Inventory: Sendable {
                     latestByBoard.append((board, latest))
                 }
                 // A device never flashed has no landed time (the trigger always sets it).
-                let flash: (generation: Int?, setHash: String?, time: String, fallback: Int?)? = Self.text(row, 4).map { time in
-                    (Self.integer(row, 2), Self.text(row, 3).map { setHashes.string(for: $0) },
-                     String(decoding: time, as: UTF8.self), Self.integer(row, 5))
-                }
-                var onChip = flash?.generation
+                let time = Self.text(row, 4)
+                var onChip: Int? = nil
                 let state: FleetStatus.State
-                if let flash {
+                if time != nil {
+                    onChip = Self.integer(row, 2)
                     let generation: Int?
-                    if let setHash = flash.setHash {
+                    if let setHash = Self.text(row, 3).map({ setHashes.string(for: $0) }) {
                         if let cached = known.first(where: { $0.setHash == setHash && $0.board == board }) { generation = cached.generation } else {
                             generation = generations.generation(board: board, setHash: setHash)
                             known.append((board, setHash, generation))
@@ -233,10 +241,10 @@ public final class Inventory: Sendable {
                 } else {
                     state = .neverFlashed
                 }
-                statuses.append(FleetStatus(device: name, board: board, generationOnChip: onChip, latestGeneration: latest,
-                                            lastFlashed: flash?.time, state: state, fallbackGenerationOnChip: flash?.fallback))
+                try body(FleetStatusRow(device: Self.text(row, 0) ?? UnsafeRawBufferPointer(start: nil, count: 0), board: board,
+                                        generationOnChip: onChip, latestGeneration: latest, lastFlashed: time,
+                                        state: state, fallbackGenerationOnChip: time == nil ? nil : Self.integer(row, 5)))
             }
-            return statuses
         }
     }
 

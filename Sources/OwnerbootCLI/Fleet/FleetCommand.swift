@@ -19,10 +19,11 @@ struct FleetCommand: AsyncParsableCommand {
 
         func run() throws {
             global.bootstrapLogging()
-            let statuses = try FleetCommand.inventory().statuses(generations: GenerationRecords.lookup())
-            if json { return try JSONOutput.print(statuses) }
-            if statuses.isEmpty { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
-            FileHandle.standardOutput.write(Data(FleetTable.bytes(statuses)))
+            let inventory = try FleetCommand.inventory()
+            if json { return try JSONOutput.print(try inventory.statuses(generations: GenerationRecords.lookup())) }
+            let table = try FleetTable.bytes(inventory, generations: GenerationRecords.lookup())
+            if table.devices == 0 { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
+            FileHandle.standardOutput.write(Data(table.bytes))
         }
     }
 
