@@ -64,11 +64,21 @@ public struct ClevisBinder: Sendable {
     /// network and trusts exactly the keys the owner fetched; without it clevis fetches the
     /// advertisement from `url` and trusts it (`-y`).
     public func bindTang(disk: URL, passphrase: Data, url: String, advertisement: URL?) throws {
-        var config = ["url": url]
-        if let advertisement { config["adv"] = advertisement.path }
-        let configuration = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        let configuration = try ClevisPin.tang(url: url, advertisement: advertisement).configuration()
         let result = try runner.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tang", configuration], stdin: passphrase)
         guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a tang token to", output: result.stdoutText + result.stderrText) }
+    }
+
+    /// Binds one sss token (Shamir's secret sharing, Clevis's threshold pin): any `threshold`
+    /// of `pins` recover the key. `tcti` names the TPM that seals the tpm2 pins.
+    public func bindSSS(disk: URL, passphrase: Data, threshold: Int, pins: [ClevisPin], tcti: String) throws {
+        let configuration = try ClevisPin.sssConfiguration(threshold: threshold, pins: pins)
+        var bound = runner
+        var environment = ProcessInfo.processInfo.environment
+        environment["TPM2TOOLS_TCTI"] = tcti
+        bound.environment = environment
+        let result = try bound.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "sss", configuration], stdin: passphrase)
+        guard result.succeeded else { throw DiskError.clevisFailed(step: "bind an sss (threshold \(threshold)) token to", output: result.stdoutText + result.stderrText) }
     }
 
     /// `clevis luks list`: one line per token, "SLOT: PIN 'CONFIG'".

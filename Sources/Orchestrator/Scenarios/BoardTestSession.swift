@@ -84,6 +84,7 @@ public struct BoardTestSession: Sendable {
                     var scenarioDisk = scenario.disk == .none ? nil : disk
                     if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
                     if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
+                    if scenario.disk == .sss, let disk { scenarioDisk = try self.enrolSSS(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
                     defer { tpm?.close() }
                     var runner = runner
@@ -183,6 +184,21 @@ public struct BoardTestSession: Sendable {
         try? FileManager.default.removeItem(at: disk)
         try FileManager.default.copyItem(at: testDisk, to: disk)
         try ClevisBinder().bindTang(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), url: Self.tangURL, advertisement: try tangDirectory().appendingPathComponent("adv.jws"))
+        return disk
+    }
+
+    /// A copy of the test disk with one Clevis sss token, 2 of tang (the session's server) and
+    /// TPM2 (sealed by the scenario's TPM device to the built ROM's predicted PCR 2).
+    func enrolSSS(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        guard case .device(let name) = scenario.tpm else { throw TestSessionError.needsTPMDevice(scenario: scenario.name) }
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: artifacts.rom)), path: .fallback)
+        let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
+        defer { tpm.close() }
+        let pins: [ClevisPin] = [.tang(url: Self.tangURL, advertisement: try tangDirectory().appendingPathComponent("adv.jws")), .tpm2(.init(pcrs: [2: prediction.value(ofPCR: 2)]))]
+        try ClevisBinder().bindSSS(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), threshold: 2, pins: pins, tcti: tpm.tcti ?? "")
         return disk
     }
 

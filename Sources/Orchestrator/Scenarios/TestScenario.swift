@@ -48,6 +48,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// The encrypted disk plus a Clevis tang token (the real `clevis luks bind`) for the
         /// session's tang server at http://10.0.2.100.
         case tang
+        /// The encrypted disk plus one Clevis sss token needing 2 of 2 pins: tang (as for
+        /// `tang`) and TPM2 sealed by the scenario's TPM device to the built ROM's predicted
+        /// PCR 2, as `ownerboot disk --tang URL --tpm2 --threshold 2` enrols it.
+        case sss
     }
 
     /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host
