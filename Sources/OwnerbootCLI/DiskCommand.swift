@@ -16,7 +16,7 @@ struct DiskCommand: ParsableCommand {
     @Option(help: "The OS image (default: result/<board>/os/os.ext4 from the last build).") var osImage: String?
     @Option(help: "LUKS UUID (default: the one the board's unlocker looks for).") var luksUUID: String?
     @Option(help: "A key file to enrol as a second key slot.") var keyFile: String?
-    @Flag(help: "Add a Clevis TPM2 token sealed to the PCRs predicted for --rom (SHA-256 bank, PCR 2).") var tpm2 = false
+    @Flag(help: "Add Clevis TPM2 tokens sealed to the PCRs predicted for --rom (SHA-256 bank, PCR 2), one per boot path (fallback, normal).") var tpm2 = false
     @Option(help: "The ROM whose predicted PCRs the TPM2 token is sealed to (default: result/<board>/rom/<board>.rom).") var rom: String?
     @Option(help: "The TPM that seals the TPM2 token, in tpm2-tss syntax (default: device:/dev/tpmrm0, on the device itself).") var tcti = "device:/dev/tpmrm0"
     @Option(help: "Add a Clevis tang token for the tang server at this URL (as the device reaches it at boot).") var tang: String?
@@ -26,6 +26,7 @@ struct DiskCommand: ParsableCommand {
     func validate() throws {
         // A bad threshold is refused before the disk is written, not after.
         if let threshold {
+            // (--tpm2 counts once here; it may add a pin per boot path, which only widens the range.)
             let pins = (tang == nil ? 0 : 1) + (tpm2 ? 1 : 0)
             let error = DiskError.badThreshold(threshold: threshold, pins: pins)
             guard threshold >= 1, threshold <= pins else { throw ValidationError(error.message + ": " + (error.fix ?? "")) }
@@ -51,12 +52,17 @@ struct DiskCommand: ParsableCommand {
         }
         var pins: [ClevisPin] = []
         if let tang { pins.append(.tang(url: tang, advertisement: tangAdv.map { URL(fileURLWithPath: $0) })) }
+        // One tpm2 pin per boot path the ROM has (fallback, normal): Clevis's tpm2 pin seals to
+        // one PCR digest (no PolicyOR), and each path measures different stages.
         var sealedTo: [String] = []
         if tpm2 {
             let romPath = rom ?? "result/\(board.name)/rom/\(board.name).rom"
-            let prediction = try PCRPrediction.predict(image: try ImageFile.read(romPath), path: .fallback)
-            pins.append(.tpm2(ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])))
-            sealedTo.append("PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath))")
+            let image = try ImageFile.read(romPath)
+            for path in PCRPrediction.bootPaths(in: image) {
+                let prediction = try PCRPrediction.predict(image: image, path: path)
+                pins.append(.tpm2(ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])))
+                sealedTo.append("PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath))")
+            }
         }
         let disk = URL(fileURLWithPath: output)
         if let threshold {
@@ -64,6 +70,7 @@ struct DiskCommand: ParsableCommand {
             print("bound a Clevis sss token: \(threshold) of \(pins.map(\.name).joined(separator: ", "))" + (sealedTo.isEmpty ? "" : "; tpm2 sealed to " + sealedTo.joined(separator: ", ")))
             return
         }
+        var sealed = sealedTo.makeIterator()
         for pin in pins {
             switch pin {
             case .tang(let url, let advertisement):
@@ -71,7 +78,7 @@ struct DiskCommand: ParsableCommand {
                 print("bound a Clevis tang token for \(url)")
             case .tpm2(let policy):
                 try ClevisBinder().bindTPM2(disk: disk, passphrase: try passphrase(), policy: policy, tcti: tcti)
-                print("bound a Clevis TPM2 token to " + sealedTo.joined(separator: ", "))
+                print("bound a Clevis TPM2 token to " + (sealed.next() ?? "PCR 2"))
             }
         }
     }

@@ -82,7 +82,7 @@ public struct BoardTestSession: Sendable {
                         payload = (kernel, initrd)
                     }
                     var scenarioDisk = scenario.disk == .none ? nil : disk
-                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed || scenario.disk == .tpm2Normal, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
                     if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
                     if scenario.disk == .sss, let disk { scenarioDisk = try self.enrolSSS(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
@@ -112,7 +112,8 @@ public struct BoardTestSession: Sendable {
     }
 
     /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path),
-    /// `{event0}`…: its predicted measurement log, line by line;
+    /// `{event0}`…: its predicted measurement log, line by line; `{normal_pcr0}`…,
+    /// `{normal_event0}`…: the same for its normal path (an armed normal boot), when it has one;
     /// `{expected_pcr0}`…: those of the built ROM, which the device's owner expects. Equal
     /// unless the scenario boots a tampered ROM. None for `payload` scenarios (no firmware).
     static func pcrVariables(booted: URL, built: URL, firmware: Bool) throws -> [String: String] {
@@ -120,13 +121,16 @@ public struct BoardTestSession: Sendable {
         var out: [String: String] = [:]
         for (prefix, url) in [("", booted), ("expected_", built)] {
             let image = [UInt8](try Data(contentsOf: url))
-            guard PCRPrediction.bootPaths(in: image).contains(.fallback) else { continue }
-            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
-            for index in 0..<8 { out["\(prefix)pcr\(index)"] = prediction.value(ofPCR: index) }
-            // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
-            if prefix.isEmpty {
-                for (i, e) in prediction.events.enumerated() {
-                    out["event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+            let paths = PCRPrediction.bootPaths(in: image)
+            for path in paths {
+                let pathPrefix = prefix + (path == .fallback ? "" : "\(path.name)_")
+                let prediction = try PCRPrediction.predict(image: image, path: path)
+                for index in 0..<8 { out["\(pathPrefix)pcr\(index)"] = prediction.value(ofPCR: index) }
+                // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
+                if prefix.isEmpty {
+                    for (i, e) in prediction.events.enumerated() {
+                        out["\(pathPrefix)event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+                    }
                 }
             }
         }
@@ -149,7 +153,7 @@ public struct BoardTestSession: Sendable {
         let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
         defer { tpm.close() }
         for rom in roms {
-            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: .fallback)
+            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: scenario.disk == .tpm2Normal ? .normal : .fallback)
             try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
         }
         return disk

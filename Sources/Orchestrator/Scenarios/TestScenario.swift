@@ -45,6 +45,9 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
         /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
         case tpm2Resealed = "tpm2-resealed"
+        /// The encrypted disk plus a Clevis TPM2 token sealed to the built ROM's predicted PCR 2
+        /// on the normal path only (an armed normal boot): a fallback boot cannot open it.
+        case tpm2Normal = "tpm2-normal"
         /// The encrypted disk plus a Clevis tang token (the real `clevis luks bind`) for the
         /// session's tang server at http://10.0.2.100.
         case tang
