@@ -9,7 +9,7 @@ public struct BoardLoader: Sendable {
     public init() {}
 
     static let sections: [String: Set<String>] = [
-        "board": ["name", "description", "arch", "protection"],
+        "board": ["name", "description", "arch", "protection", "tpm"],
         "chip": ["name", "size", "programmer", "models", "access"],
         "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
@@ -160,7 +160,11 @@ public struct BoardLoader: Sendable {
             }
             return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack)
         }
-        return Board(
+        let tpm = try fields.optionalString("board", "tpm")
+        if let tpm, !["2.0", "1.2", "none"].contains(tpm) {
+            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("tpm", in: "board"), key: "board.tpm", value: "\"\(tpm)\"", expected: "\"2.0\", \"1.2\" or \"none\" (the TPM the board's hardware has)")
+        }
+        var board = Board(
             name: name,
             description: try fields.optionalString("board", "description") ?? "",
             arch: try fields.optionalString("board", "arch") ?? "x86_64",
@@ -173,6 +177,8 @@ public struct BoardLoader: Sendable {
             rootUUID: try fields.optionalString("disk", "root_uuid"),
             directory: directory,
             protection: try fields.optionalString("board", "protection"))
+        board.tpm = tpm
+        return board
     }
 
     /// The names under `[section.NAME]`, in the order the file lists them.
