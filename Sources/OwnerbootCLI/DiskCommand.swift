@@ -55,12 +55,17 @@ struct DiskCommand: ParsableCommand {
         // One tpm2 pin per boot path the ROM has (fallback, normal): Clevis's tpm2 pin seals to
         // one PCR digest (no PolicyOR), and each path measures different stages.
         var sealedTo: [String] = []
+        var tags: [ClevisTokenTag?] = []
         if tpm2 {
             let romPath = rom ?? "result/\(board.name)/rom/\(board.name).rom"
             let image = try ImageFile.read(romPath)
+            // The ROM's generation (its manifest) tags each token, so the unlocker retires the
+            // tokens of older ROMs once this one has opened the disk by itself.
+            let generation = try ImageInspector.inspect(image, hashing: false, predictingPCRs: false).manifest?.generation
             for path in PCRPrediction.bootPaths(in: image) {
                 let prediction = try PCRPrediction.predict(image: image, path: path)
                 pins.append(.tpm2(ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])))
+                tags.append(generation.map { ClevisTokenTag(generation: $0, path: path.name) })
                 sealedTo.append("PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath))")
             }
         }
@@ -70,14 +75,14 @@ struct DiskCommand: ParsableCommand {
             print("bound a Clevis sss token: \(threshold) of \(pins.map(\.name).joined(separator: ", "))" + (sealedTo.isEmpty ? "" : "; tpm2 sealed to " + sealedTo.joined(separator: ", ")))
             return
         }
-        var sealed = sealedTo.makeIterator()
+        var sealed = sealedTo.makeIterator(), tagged = tags.makeIterator()
         for pin in pins {
             switch pin {
             case .tang(let url, let advertisement):
                 try ClevisBinder().bindTang(disk: disk, passphrase: try passphrase(), url: url, advertisement: advertisement)
                 print("bound a Clevis tang token for \(url)")
             case .tpm2(let policy):
-                try ClevisBinder().bindTPM2(disk: disk, passphrase: try passphrase(), policy: policy, tcti: tcti)
+                try ClevisBinder().bindTPM2(disk: disk, passphrase: try passphrase(), policy: policy, tcti: tcti, tag: tagged.next() ?? nil)
                 print("bound a Clevis TPM2 token to " + (sealed.next() ?? "PCR 2"))
             }
         }

@@ -153,8 +153,13 @@ public struct BoardTestSession: Sendable {
         let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
         defer { tpm.close() }
         for rom in roms {
-            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: scenario.disk == .tpm2Normal ? .normal : .fallback)
-            try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+            let image = [UInt8](try Data(contentsOf: rom))
+            let path: PCRPrediction.BootPath = scenario.disk == .tpm2Normal ? .normal : .fallback
+            let prediction = try PCRPrediction.predict(image: image, path: path)
+            // Tagged with the ROM's generation, as `ownerboot disk --tpm2` does (the unlocker
+            // retires the previous generation's token after the update's unattended boot).
+            let tag = try ImageInspector.inspect(image, hashing: false, predictingPCRs: false).manifest.map { ClevisTokenTag(generation: $0.generation, path: path.name) }
+            try ClevisBinder().bindTPM2(disk: disk, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "", tag: tag)
         }
         return disk
     }

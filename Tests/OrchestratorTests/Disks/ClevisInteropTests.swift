@@ -35,7 +35,8 @@ import Testing
 
         // A fresh TPM's PCR 2 is all zeros: seal to that (a prediction, not a read).
         let policy = ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)])
-        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data("owner passphrase".utf8), policy: policy, tcti: tcti)
+        // Tagged as ownerboot tags its tokens: Clevis must still list and open it.
+        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data("owner passphrase".utf8), policy: policy, tcti: tcti, tag: ClevisTokenTag(generation: 7, path: "fallback"))
         let listed = try ClevisBinder().list(disk: disk)
         #expect(listed.contains("tpm2") && listed.contains("\"pcr_bank\":\"sha256\"") && listed.contains("\"pcr_ids\":\"2\""), "\(listed)")
 
@@ -44,6 +45,8 @@ import Testing
         let clevisKey = try ProcessRunner(environment: env).checked("clevis", ["luks", "pass", "-d", disk.path, "-s", "1"]).stdout
         #expect(!clevisKey.isEmpty)
         let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
+        #expect(String(decoding: token, as: UTF8.self).contains("\"ownerboot\":{\"generation\":7,\"path\":\"fallback\"}"))
+        #expect(try ClevisBinder().tokenIDs(disk: disk) == [0])
         let ours = try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token)
         #expect(ours.status == 0, "\(ours.stderrText)")
         #expect(ours.stdout == clevisKey)
