@@ -444,18 +444,17 @@ typedef struct { pid_t pid; int fd; unsigned char *share; size_t got; int status
 /* Splits a compact JWE (protected.encrypted_key.iv.ciphertext.tag) and decrypts it in a child
  * that writes the plaintext (the share: x || y) into a pipe. */
 static void sss_start(share_t *s, const char *compact, size_t sharelen, const char *device, int port, int depth) {
+    int dots = 0;
+    for (const char *c = compact; *c; c++) dots += *c == '.';
+    if (dots != 4) fail(1, "an sss token's inner JWE is not a compact JWE of five parts");
     char *copy = strdup(compact), *part[5];
     if (!copy) fail(1, "out of memory");
-    int n = 0;
     char *p = copy;
-    for (; n < 5; n++) {
+    for (int n = 0; n < 5; n++) {
         part[n] = p;
         char *dot = strchr(p, '.');
-        if (!dot) { n++; break; }
-        *dot = 0;
-        p = dot + 1;
+        if (dot) { *dot = 0; p = dot + 1; }
     }
-    if (n != 5 || strchr(part[4], '.')) fail(1, "an sss token's inner JWE is not a compact JWE of five parts");
     int fds[2];
     if (pipe(fds) < 0) fail(1, "pipe failed");
     s->share = malloc(sharelen);
