@@ -28,6 +28,15 @@ public struct Board: Sendable, Codable, Equatable {
     /// Where the board's fallback set lives, or why it has none (`[board] fallback`).
     public var fallback: String? = nil
 
+    /// The board's TPM (`[board] tpm`): "2.0", "1.2" or "none". Only a TPM 2.0 can hold a
+    /// Clevis tpm2 key (coreboot extends the SHA-256 bank it is sealed to); nil: not stated.
+    public var tpm: String? = nil
+
+    /// How the unlocker can open the disk on this board, the passphrase always last.
+    public var unlockMethods: [String] {
+        (tpm == "2.0" ? ["tpm2", "tang", "sss (thresholds of tpm2 and tang)"] : ["tang"]) + ["passphrase"]
+    }
+
     public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, directory: URL, protection: String? = nil) {
         precondition(!chips.isEmpty, "a board has at least one chip")
         self.name = name

@@ -9,6 +9,7 @@ public enum DiskError: UserFacingError, Equatable {
     case cryptsetupFailed(step: String, output: String)
     case clevisFailed(step: String, output: String)
     case badPCRValue(index: Int, value: String)
+    case badThreshold(threshold: Int, pins: Int)
 
     public var message: String {
         switch self {
@@ -18,6 +19,7 @@ public enum DiskError: UserFacingError, Equatable {
         case .cryptsetupFailed(let step, let output): return "cryptsetup failed to \(step) the disk:\n\(output)"
         case .clevisFailed(let step, let output): return "clevis failed to \(step) the disk:\n\(output)"
         case .badPCRValue(let index, let value): return "PCR \(index)'s expected value \"\(value)\" is not 64 hex digits (SHA-256)"
+        case .badThreshold(let threshold, let pins): return "threshold \(threshold) is not between 1 and the number of pins (\(pins))"
         }
     }
 
@@ -28,6 +30,7 @@ public enum DiskError: UserFacingError, Equatable {
         case .cryptsetupFailed: return "check that cryptsetup 2.4+ is installed (`bash scripts/setup.sh`) and there is free disk space"
         case .clevisFailed: return "check that clevis-luks and clevis-tpm2 are installed (`bash scripts/setup.sh`), the passphrase opens the disk, and the TPM is reachable"
         case .badPCRValue: return "take the values from `ownerboot pcrs ROM --json`"
+        case .badThreshold: return "give --threshold a number from 1 to the number of pins (--tang and --tpm2 each add one)"
         }
     }
 }

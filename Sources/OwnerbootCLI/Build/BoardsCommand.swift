@@ -28,6 +28,9 @@ struct BoardsCommand: ParsableCommand {
         /// The same, as ranges: what is protected by which mechanism, what the OS can still
         /// rewrite, where the fallback lives.
         let flashProtection: FlashProtection
+        /// "2.0", "1.2", "none" (`[board] tpm`) and what the unlocker can use with it.
+        let tpm: String?
+        let unlock: [String]
     }
 
     func run() throws {
@@ -36,7 +39,8 @@ struct BoardsCommand: ParsableCommand {
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
                 writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection,
-                flashProtection: FlashProtection(board: $0))
+                flashProtection: FlashProtection(board: $0),
+                tpm: $0.tpm, unlock: $0.unlockMethods)
         }
         if json { return try JSONOutput.print(rows) }
         for row in rows {
@@ -45,6 +49,7 @@ struct BoardsCommand: ParsableCommand {
             print("\(row.name)\t\(chips)\t\(row.description)")
             if let protection = row.protection { print("  protection: \(protection)") }
             printProtection(row.flashProtection)
+            print("  unlock: \(row.unlock.joined(separator: ", "))" + (row.tpm.map { $0 == "2.0" ? " (TPM 2.0)" : $0 == "none" ? " (no TPM: no TPM2 unlock)" : " (TPM \($0): no TPM2 unlock)" } ?? ""))
             guard board != nil else { continue }
             for chip in row.chips {
                 print("  chip \(chip.label): \(([chip.name] + chip.models).joined(separator: " | ")), \(ByteSize.format(chip.sizeBytes)) at ROM \(ByteRange(start: chip.offset, length: chip.sizeBytes))")

@@ -9,7 +9,7 @@ public struct BoardLoader: Sendable {
     public init() {}
 
     static let sections: [String: Set<String>] = [
-        "board": ["name", "description", "arch", "protection", "fallback"],
+        "board": ["name", "description", "arch", "protection", "fallback", "tpm"],
         "chip": ["name", "size", "programmer", "models", "access"],
         "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
@@ -161,6 +161,10 @@ public struct BoardLoader: Sendable {
             }
             return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack)
         }
+        let tpm = try fields.optionalString("board", "tpm")
+        if let tpm, !["2.0", "1.2", "none"].contains(tpm) {
+            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("tpm", in: "board"), key: "board.tpm", value: "\"\(tpm)\"", expected: "\"2.0\", \"1.2\" or \"none\" (the TPM the board's hardware has)")
+        }
         var board = Board(
             name: name,
             description: try fields.optionalString("board", "description") ?? "",
@@ -178,6 +182,7 @@ public struct BoardLoader: Sendable {
         if root["chipset_protect"] != nil {
             board.chipsetProtect = try chipsetProtect(fields, lines: lines, file: path, directory: directory, flashSize: size)
         }
+        board.tpm = tpm
         return board
     }
 
