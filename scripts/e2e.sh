@@ -51,6 +51,9 @@ for board in hp-abm x230; do
   cbfstool result/$board/rom/$board.rom layout -w
   cbfstool result/$board/rom/$board.rom print
 done
+# The X230's flash lock (PCH PR0 over all 12 MiB + FLOCKDN) is in its built ROM: the CBFS
+# config and the ramstage's lockdown code (~1 s).
+bash scripts/check-x230-lock.sh result/x230/rom/x230.rom
 "$ob" rehearse board=x230 --chip bottom
 "$ob" rehearse board=x230 --chip top
 "$ob" rehearse board=hp-abm

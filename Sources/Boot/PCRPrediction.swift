@@ -13,11 +13,14 @@ import Support
 /// - Stages, payloads, MRC and FIT files go to PCR 2; MRC caches (type 0xac) to PCR 3.
 /// - The event is named "FMAP: AREA CBFS: NAME", AREA the first of COREBOOT, FW_MAIN_A,
 ///   FW_MAIN_B, RW_LEGACY that holds the file; a file in none of those is not measured at all.
+///   qemu-x86's patches/0003 adds the normal set's region, NORMAL, to that list.
+/// - A normal boot (normal/fallback, patches/0001 and 0003): the bootblock measures FMAP and
+///   itself from COREBOOT, then switches to NORMAL, where every later lookup happens.
 /// - PCR = SHA-256(PCR ‖ digest), starting from 32 zero bytes.
 public struct PCRPrediction: Codable, Sendable, Equatable {
     /// One way through the ROM: the CBFS region and prefix its stages come from, and the
-    /// files coreboot looks up on it, in order. Today a ROM has one (fallback); a ROM with a
-    /// normal half adds a path with its own region and prefix.
+    /// files coreboot looks up on it, in order. Every ROM has the fallback path; a ROM with a
+    /// normal half (FMAP area NORMAL holding normal/romstage) has the normal path too.
     public struct BootPath: Codable, Sendable, Equatable {
         public var name: String
         /// The FMAP area whose CBFS the stages are read from.
@@ -26,12 +29,16 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
         public var prefix: String
         /// CBFS names in lookup order, `{prefix}` standing for `prefix`.
         public var lookups: [String]
+        /// The FMAP area whose CBFS holds the bootblock that starts the path (the one the CPU
+        /// runs: always the protected COREBOOT region).
+        public var bootblockRegion: String
 
-        public init(name: String, region: String, prefix: String, lookups: [String]) {
+        public init(name: String, region: String, prefix: String, lookups: [String], bootblockRegion: String = "COREBOOT") {
             self.name = name
             self.region = region
             self.prefix = prefix
             self.lookups = lookups
+            self.bootblockRegion = bootblockRegion
         }
 
         /// What coreboot 4.15 (x86, no vboot, no option table in use) looks up after the
@@ -44,6 +51,10 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
 
         /// The path every ROM has: the stages of the `COREBOOT` region with prefix "fallback".
         public static let fallback = BootPath(name: "fallback", region: "COREBOOT", prefix: "fallback", lookups: corebootLookups)
+
+        /// An armed normal boot: the bootblock (COREBOOT) switches to region NORMAL, where the
+        /// normal set's stages look up each other and the payload with prefix "normal".
+        public static let normal = BootPath(name: "normal", region: "NORMAL", prefix: "normal", lookups: corebootLookups)
 
         /// The lookups with the prefix filled in.
         public var names: [String] { lookups.map { $0.split(separator: "{prefix}", omittingEmptySubsequences: false).joined(separator: prefix) } }
@@ -63,7 +74,8 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
     }
 
     /// The CBFS regions coreboot 4.15 names measurements after, in the order it tries them.
-    public static let measuredRegions = ["COREBOOT", "FW_MAIN_A", "FW_MAIN_B", "RW_LEGACY"]
+    /// (NORMAL: qemu-x86's patches/0003, `CONFIG_CBFS_NORMAL_REGION`.)
+    public static let measuredRegions = ["COREBOOT", "FW_MAIN_A", "FW_MAIN_B", "RW_LEGACY", "NORMAL"]
     /// coreboot's `TCPA_PCR_HASH_NAME`: an event name is at most this many bytes minus one.
     public static let eventNameLimit = 50
     static let mrcCacheType = CBFSFileType(rawValue: 0xac)
@@ -81,10 +93,15 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
     /// 32 zero bytes in hex: a PCR no one extended.
     public static let zero = String(repeating: "0", count: 64)
 
-    /// The boot paths a ROM has: fallback when its FMAP has the `COREBOOT` area.
+    /// The boot paths a ROM has: fallback when its FMAP has the `COREBOOT` area; normal too
+    /// when its `NORMAL` area is a CBFS holding normal/romstage (an erased or missing normal
+    /// set boots the fallback path, which is what coreboot measures then).
     public static func bootPaths(in image: [UInt8]) -> [BootPath] {
         guard let fmap = FMAP.locate(in: image)?.map, fmap.area(named: BootPath.fallback.region) != nil else { return [] }
-        return [.fallback]
+        guard let area = fmap.area(named: BootPath.normal.region), let range = try? area.range(inImageOf: image.count),
+              let files = try? CBFS(image: image, range: range).files(),
+              files.contains(where: { $0.name == BootPath.normal.names[0] && !$0.type.isFree }) else { return [.fallback] }
+        return [.fallback, .normal]
     }
 
     /// Predicts the events and PCR values of booting `image` along `path`. Throws when the
@@ -97,8 +114,9 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
         }
         guard let fmapRange = try areaRange("FMAP") else { throw BootError.notFound(what: "FMAP area \"FMAP\" (coreboot measures it first)") }
         guard let regionRange = try areaRange(path.region) else { throw BootError.notFound(what: "FMAP area \(path.region) (boot path \(path.name))") }
-        let cbfs = try CBFS(image: image, range: regionRange)
-        let files = try cbfs.files()
+        guard let bootRange = try areaRange(path.bootblockRegion) else { throw BootError.notFound(what: "FMAP area \(path.bootblockRegion) (the bootblock of boot path \(path.name))") }
+        let files = try CBFS(image: image, range: regionRange).files()
+        let bootFiles = bootRange == regionRange ? files : try CBFS(image: image, range: bootRange).files()
         var namedRegions: [(name: String, range: Range<Int>)] = []
         for name in measuredRegions { if let range = try areaRange(name) { namedRegions.append((name, range)) } }
 
@@ -106,12 +124,12 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
         var absent: [String] = []
         // The lookup walks the region from its start and takes the first live file by that
         // name, as coreboot's cbfs_lookup does.
-        func measure(_ name: String) {
+        func measure(_ name: String, in files: [CBFSFile], at region: Range<Int>) {
             guard let file = files.first(where: { $0.name == name && !$0.type.isFree }) else {
                 absent.append(name)
                 return
             }
-            let start = regionRange.lowerBound + file.dataOffset
+            let start = region.lowerBound + file.dataOffset
             let data = start..<(start + file.dataSize)
             guard let area = namedRegions.first(where: { $0.range.contains(data.lowerBound) && data.upperBound <= $0.range.upperBound }) else {
                 absent.append(name)
@@ -121,11 +139,11 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
             let label = String(decoding: Array("FMAP: \(area.name) CBFS: \(name)".utf8.prefix(eventNameLimit - 1)), as: UTF8.self)
             events.append(Event(pcr: pcr, name: label, digest: SHA256Digest.hex(image[data]), offset: data.lowerBound, size: data.count))
         }
-        guard files.contains(where: { $0.name == "bootblock" && !$0.type.isFree }) else {
-            throw BootError.notFound(what: "CBFS file bootblock in \(path.region) (coreboot measures it first)")
+        guard bootFiles.contains(where: { $0.name == "bootblock" && !$0.type.isFree }) else {
+            throw BootError.notFound(what: "CBFS file bootblock in \(path.bootblockRegion) (coreboot measures it first)")
         }
-        measure("bootblock")
-        for name in path.names { measure(name) }
+        measure("bootblock", in: bootFiles, at: bootRange)
+        for name in path.names { measure(name, in: files, at: regionRange) }
 
         var pcrs: [Int: [UInt8]] = [:]
         for event in events {

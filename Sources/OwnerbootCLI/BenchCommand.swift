@@ -18,10 +18,15 @@ struct BenchCommand: ParsableCommand {
             if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep \(keep): the folder exists; name a new one") }
             let dir = keep.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-bench-\(UUID().uuidString)")
             defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
-            let numbers = try FleetBenchmark.run(devices: devices, in: dir) { FleetTable.bytes($0).count }
+            let numbers = try FleetBenchmark.run(devices: devices, in: dir) { inventory, generations in
+                let table = try FleetTable.bytes(inventory, generations: generations)
+                return (table.bytes.count, table.devices)
+            }
             if json { return try JSONOutput.print(numbers) }
-            print(String(format: "fleet list: %d devices in %.3f s (query %.3f s, table %.3f s, %d bytes; CPU %.3f s; best of 3; filling the inventory took %.1f s)",
-                         numbers.devices, numbers.listSeconds, numbers.querySeconds, numbers.renderSeconds, numbers.outputBytes, numbers.listCPUSeconds, numbers.fillSeconds))
+            let runs = numbers.runSeconds.map { String(format: "%.3f", $0) }.joined(separator: " ")
+            print(String(format: "fleet list: %d devices in %.3f s (best of %d; CPU %.3f s; %d bytes; filling the inventory took %.1f s)",
+                         numbers.devices, numbers.listSeconds, numbers.runSeconds.count, numbers.listCPUSeconds, numbers.outputBytes, numbers.fillSeconds))
+            print("runs (s): \(runs)")
         }
     }
 

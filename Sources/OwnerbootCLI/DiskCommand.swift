@@ -16,11 +16,22 @@ struct DiskCommand: ParsableCommand {
     @Option(help: "The OS image (default: result/<board>/os/os.img for a verity OS, else os.ext4, from the last build).") var osImage: String?
     @Option(help: "LUKS UUID (default: the one the board's unlocker looks for).") var luksUUID: String?
     @Option(help: "A key file to enrol as a second key slot.") var keyFile: String?
-    @Flag(help: "Add a Clevis TPM2 token sealed to the PCRs predicted for --rom (SHA-256 bank, PCR 2).") var tpm2 = false
+    @Flag(help: "Add Clevis TPM2 tokens sealed to the PCRs predicted for --rom (SHA-256 bank, PCR 2), one per boot path (fallback, normal).") var tpm2 = false
     @Option(help: "The ROM whose predicted PCRs the TPM2 token is sealed to (default: result/<board>/rom/<board>.rom).") var rom: String?
     @Option(help: "The TPM that seals the TPM2 token, in tpm2-tss syntax (default: device:/dev/tpmrm0, on the device itself).") var tcti = "device:/dev/tpmrm0"
     @Option(help: "Add a Clevis tang token for the tang server at this URL (as the device reaches it at boot).") var tang: String?
     @Option(help: "The tang server's advertisement (a JWS file fetched from URL/adv); without it clevis fetches and trusts it.") var tangAdv: String?
+    @Option(help: "Bind --tang and --tpm2 as one Clevis sss token that needs this many of them (e.g. 2: tang and the TPM); without it each is a token of its own.") var threshold: Int?
+
+    func validate() throws {
+        // A bad threshold is refused before the disk is written, not after.
+        if let threshold {
+            // (--tpm2 counts once here; it may add a pin per boot path, which only widens the range.)
+            let pins = (tang == nil ? 0 : 1) + (tpm2 ? 1 : 0)
+            let error = DiskError.badThreshold(threshold: threshold, pins: pins)
+            guard threshold >= 1, threshold <= pins else { throw ValidationError(error.message + ": " + (error.fix ?? "")) }
+        }
+    }
 
     func run() throws {
         global.bootstrapLogging()
@@ -45,23 +56,51 @@ struct DiskCommand: ParsableCommand {
             let data = try Data(contentsOf: URL(fileURLWithPath: passphraseFile))
             return data.last == 10 ? data.dropLast() : data
         }
-        // Every LUKS2 container the unlocker opens gets the token (on a GPT disk: both root
-        // slots and the state), so an unattended boot needs no passphrase for any of them.
-        let disk = URL(fileURLWithPath: output)
-        if let tang {
-            let names = try LUKSContainers.forEachHeader(of: disk) { header in
-                try ClevisBinder().bindTang(disk: header, passphrase: try passphrase(), url: tang, advertisement: tangAdv.map { URL(fileURLWithPath: $0) })
-            }
-            print("bound a Clevis tang token for \(tang) to \(names.joined(separator: ", "))")
-        }
+        var pins: [ClevisPin] = []
+        if let tang { pins.append(.tang(url: tang, advertisement: tangAdv.map { URL(fileURLWithPath: $0) })) }
+        // One tpm2 pin per boot path the ROM has (fallback, normal): Clevis's tpm2 pin seals to
+        // one PCR digest (no PolicyOR), and each path measures different stages.
+        var sealedTo: [String] = []
+        var tags: [ClevisTokenTag?] = []
         if tpm2 {
             let romPath = rom ?? "result/\(board.name)/rom/\(board.name).rom"
-            let prediction = try PCRPrediction.predict(image: try ImageFile.read(romPath), path: .fallback)
-            let policy = ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])
-            let names = try LUKSContainers.forEachHeader(of: disk) { header in
-                try ClevisBinder().bindTPM2(disk: header, passphrase: try passphrase(), policy: policy, tcti: tcti)
+            let image = try ImageFile.read(romPath)
+            // The ROM's generation (its manifest) tags each token, so the unlocker retires the
+            // tokens of older ROMs once this one has opened the disk by itself.
+            let generation = try ImageInspector.inspect(image, hashing: false, predictingPCRs: false).manifest?.generation
+            for path in PCRPrediction.bootPaths(in: image) {
+                let prediction = try PCRPrediction.predict(image: image, path: path)
+                pins.append(.tpm2(ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])))
+                tags.append(generation.map { ClevisTokenTag(generation: $0, path: path.name) })
+                sealedTo.append("PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath))")
             }
-            print("bound a Clevis TPM2 token to PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath)) to \(names.joined(separator: ", "))")
+        }
+        // Every LUKS2 container the unlocker opens gets the tokens (on a GPT disk: both root
+        // slots and the state), so an unattended boot needs no passphrase for any of them.
+        let disk = URL(fileURLWithPath: output)
+        guard !pins.isEmpty else { return }
+        if let threshold {
+            let names = try LUKSContainers.forEachHeader(of: disk) { header in
+                try ClevisBinder().bindSSS(disk: header, passphrase: try passphrase(), threshold: threshold, pins: pins, tcti: tcti)
+            }
+            print("bound a Clevis sss token: \(threshold) of \(pins.map(\.name).joined(separator: ", "))" + (sealedTo.isEmpty ? "" : "; tpm2 sealed to " + sealedTo.joined(separator: ", ")) + " in \(names.joined(separator: ", "))")
+            return
+        }
+        var sealed = sealedTo.makeIterator(), tagged = tags.makeIterator()
+        for pin in pins {
+            switch pin {
+            case .tang(let url, let advertisement):
+                let names = try LUKSContainers.forEachHeader(of: disk) { header in
+                    try ClevisBinder().bindTang(disk: header, passphrase: try passphrase(), url: url, advertisement: advertisement)
+                }
+                print("bound a Clevis tang token for \(url) in \(names.joined(separator: ", "))")
+            case .tpm2(let policy):
+                let tag = tagged.next() ?? nil
+                let names = try LUKSContainers.forEachHeader(of: disk) { header in
+                    try ClevisBinder().bindTPM2(disk: header, passphrase: try passphrase(), policy: policy, tcti: tcti, tag: tag)
+                }
+                print("bound a Clevis TPM2 token to " + (sealed.next() ?? "PCR 2") + " in \(names.joined(separator: ", "))")
+            }
         }
     }
 }

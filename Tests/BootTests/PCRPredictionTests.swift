@@ -129,6 +129,54 @@ import Testing
         #expect(prediction.value(ofPCR: 2) != (try PCRPrediction.predict(image: try CorebootTools.read(rom)).value(ofPCR: 2)))
     }
 
+    /// A two-half ROM as qemu-x86's fallback.fmd lays it out: the normal set in NORMAL, the FMAP
+    /// and the fallback set (with the bootblock) in the upper half.
+    static func twoHalfROM() throws -> (dir: URL, rom: URL) {
+        let dir = try CorebootTools.scratch("pcr2")
+        let layout = dir.appendingPathComponent("l.fmd"), fmap = dir.appendingPathComponent("l.fmap")
+        try "FLASH@0xfff00000 1M {\n\tNORMAL(CBFS)@0x0 0x80000\n\tBIOS@0x80000 0x80000 {\n\t\tFMAP@0x0 0x200\n\t\tCOREBOOT(CBFS)@0x200 0x7fe00\n\t}\n}\n".write(to: layout, atomically: true, encoding: .utf8)
+        try CorebootTools.runner.checked("fmaptool", [layout.path, fmap.path])
+        let rom = dir.appendingPathComponent("r.rom")
+        try CorebootTools.cbfstool(rom, ["create", "-M", fmap.path, "-r", "COREBOOT,NORMAL"])
+        for (i, name) in (["bootblock"] + PCRPrediction.BootPath.fallback.names + PCRPrediction.BootPath.normal.names).enumerated() {
+            let file = dir.appendingPathComponent("f\(i)")
+            try CorebootTools.write(CorebootTools.sampleContent(3000 + i * 100, seed: UInt64(i + 1)), to: file)
+            try CorebootTools.cbfstool(rom, ["add", "-r", name.hasPrefix("normal/") ? "NORMAL" : "COREBOOT", "-n", name, "-f", file.path, "-t", "raw"])
+        }
+        return (dir, rom)
+    }
+
+    @Test func theNormalPathMeasuresTheBootblockFromCOREBOOTAndItsSetFromNORMAL() throws {
+        let (_, rom) = try Self.twoHalfROM()
+        let image = try CorebootTools.read(rom)
+        #expect(PCRPrediction.bootPaths(in: image) == [.fallback, .normal])
+        let normal = try PCRPrediction.predict(image: image, path: .normal)
+        let fallback = try PCRPrediction.predict(image: image, path: .fallback)
+        let upper = try CorebootTools.printK(rom, region: "COREBOOT"), lower = try CorebootTools.printK(rom, region: "NORMAL")
+        func digest(_ name: String, _ printed: [CorebootTools.PrintedFile], base: Int) throws -> String {
+            let f = try #require(printed.first { $0.name == name })
+            return try Self.digest(rom, offset: base + f.offset + f.metadataSize, count: f.dataSize)
+        }
+        var digests = [try Self.digest(rom, offset: 0x80000, count: 0x200), try digest("bootblock", upper, base: 0x80200)]
+        for name in PCRPrediction.BootPath.normal.names { digests.append(try digest(name, lower, base: 0)) }
+        #expect(normal.events.map(\.name) == ["FMAP: FMAP", "FMAP: COREBOOT CBFS: bootblock"] + PCRPrediction.BootPath.normal.names.map { "FMAP: NORMAL CBFS: \($0)" })
+        #expect(normal.events.map(\.digest) == digests)
+        #expect(normal.value(ofPCR: 2) == (try Self.extend(digests)))
+        #expect(normal.absent.isEmpty && fallback.absent.isEmpty)
+        #expect(fallback.events.allSatisfy { !$0.name.contains("NORMAL") })
+
+        // A changed normal payload changes the normal path's PCR 2 only.
+        let payload = try #require(lower.first { $0.name == "normal/payload" })
+        var changed = image
+        changed[payload.offset + payload.metadataSize + 5] ^= 0x01
+        #expect(try PCRPrediction.predict(image: changed, path: .normal).value(ofPCR: 2) != normal.value(ofPCR: 2))
+        #expect(try PCRPrediction.predict(image: changed, path: .fallback).value(ofPCR: 2) == fallback.value(ofPCR: 2))
+        // The normal region erased (a failed update): a normal boot falls back, one path left.
+        var erased = image
+        for i in 0..<0x80000 { erased[i] = 0xff }
+        #expect(PCRPrediction.bootPaths(in: erased) == [.fallback])
+    }
+
     @Test func inspectReportsThePrediction() throws {
         let (_, rom) = try Self.rom()
         let image = try CorebootTools.read(rom)

@@ -1,22 +1,35 @@
+import Foundation
 @testable import Orchestrator
 import Testing
 @testable import OwnerbootCLI
 
-/// `fleet list`'s text, byte for byte.
+/// `fleet list`'s text, byte for byte, made from a real inventory's rows.
 struct FleetTableTests {
-    @Test func oneTabSeparatedLinePerDevice() {
-        let statuses = [
-            FleetStatus(device: "laptop", board: "x230", generationOnChip: nil, latestGeneration: 12, lastFlashed: nil, state: .neverFlashed),
-            FleetStatus(device: "router", board: "qemu-x86", generationOnChip: 3, latestGeneration: 120, lastFlashed: "2025-11-29T10:01:01Z", state: .outdated, fallbackGenerationOnChip: 2),
-            FleetStatus(device: "old", board: "hp-abm", generationOnChip: 0, latestGeneration: nil, lastFlashed: "2025-11-29T10:01:01Z", state: .unknownFirmware),
-        ]
-        #expect(FleetTable.text(statuses) == """
+    @Test func oneTabSeparatedLinePerDevice() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-table-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inventory = try Inventory.open(home: dir)
+        let generations = FixedGenerations(["x230": [(12, "x12")], "qemu-x86": [(3, "q3"), (120, "q120")]])
+        #expect(try FleetTable.bytes(inventory, generations: generations).devices == 0)
+        #expect(String(decoding: try FleetTable.bytes(inventory, generations: generations).bytes, as: UTF8.self) == FleetTable.header)
+
+        try inventory.addDevices([Device(name: "router", board: "qemu-x86"), Device(name: "laptop", board: "x230"), Device(name: "old", board: "hp-abm")])
+        let flash: (String, String, Int, Int?) throws -> Void = { device, setHash, generation, fallback in
+            try inventory.recordFlash(device: device) {
+                FlashEvent(deviceId: $0, generation: generation, setHash: setHash, romHash: "r", readbackHash: "r", chip: "W25Q128.V",
+                           programmer: "dummy", outcome: .success, bytesWritten: 1, backupReference: nil, fallbackGeneration: fallback)
+            }
+        }
+        try flash("router", "q3", 3, 2)
+        try flash("old", "foreign", 0, nil)
+        let table = try FleetTable.bytes(inventory, generations: generations)
+        #expect(table.devices == 3)
+        #expect(String(decoding: table.bytes, as: UTF8.self) == """
             DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS
             laptop\tx230\t-\t-\t12\tnever flashed
-            router\tqemu-x86\t3\t2\t120\toutdated
             old\thp-abm\t0\t-\t-\tunknown firmware
+            router\tqemu-x86\t3\t2\t120\toutdated
 
             """)
-        #expect(FleetTable.text([]) == "DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS\n")
     }
 }

@@ -134,4 +134,22 @@ import Testing
         #expect(json.status == 0, "\(json.stderrText)")
         #expect(json.stdoutText.contains("\"emulation\" : \"SST25VF032B\""), "\(json.stdoutText)")
     }
+
+    /// The X230's firmware locks its whole flash against the chipset (PCH PR0 + FLOCKDN):
+    /// `--programmer internal` is refused before any programmer starts, the error names the
+    /// clip commands, and the same ROM still flashes through a clip (an emulated one here).
+    @Test func theInternalProgrammerIsRefusedOnTheLockedFlashAndTheClipWrites() throws {
+        let s = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        for chip in [[], ["--chip", "all"]] {
+            let refused = try s.ownerboot(["flash", "board=x230", "--programmer", "internal", "--image", s.rom.path, "--dry-run"] + chip)
+            #expect(refused.status != 0)
+            #expect(refused.stderrText.contains("locks 0x00000000-0x00bfffff (12 MiB) against writes through the chipset (PCH PR0 + FLOCKDN"), "\(refused.stderrText)")
+            #expect(refused.stderrText.contains("--chip bottom --programmer ft2232_spi:type=2232H --image ROM"), "\(refused.stderrText)")
+        }
+        let before = s.chipBytes
+        let clip = try s.flash([])
+        #expect(clip.status == 0, "\(clip.stderrText)")
+        #expect(s.chipBytes != before, "the clip wrote the BIOS region")
+    }
 }

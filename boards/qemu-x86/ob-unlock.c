@@ -7,14 +7,17 @@
  * Pins: tpm2 (Clevis 19's format: an ECC primary in the owner hierarchy, the sealed JWK
  * loaded under it and unsealed through a PCR policy session; pcr_bank sha256 or sha1), and
  * tang (ECDH-ES with the McCallum-Relyea exchange: one HTTP POST to the server's /rec/KID,
- * three seconds at most to reach it).
+ * three seconds at most to reach it), and sss (Clevis's threshold pin: Shamir's secret sharing
+ * over the token's prime field; each inner pin runs in a child process, side by side, and the
+ * key is recovered as soon as t of them answered).
  * The TPM is spoken to directly (TPM2 command bytes on /dev/tpmrm0), and the JWE
  * (alg "dir", enc "A256GCM") is decrypted with OpenSSL's libcrypto, which cryptsetup already
  * brings into the initramfs: no bash, jose or tpm2-tools, a few KiB instead of ~11 MB.
  *
  * Exit status: 0 key written; 2 pin not handled here; 3 the TPM refused (its PCRs differ
  * from those the key was sealed to); 4 tang not reachable; 5 (-o) the key did not open the
- * disk; 1 anything else. Messages go to standard error and
+ * disk; 1 anything else. An sss token that fewer than t pins answered exits 3 when a TPM
+ * refused, else 4 when a tang server was not reachable, else 1. Messages go to standard error and
  * never contain key material.
  *
  * Usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME]   (-t: a TPM simulator's raw
@@ -31,6 +34,7 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,24 +415,165 @@ static int open_tpm(const char *device, int port) {
     return fd;
 }
 
-int main(int argc, char **argv) {
-    const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
-    int port = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-d") && i + 1 < argc) device = argv[++i];
-        else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
-        else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase]");
+/* ---- JWE: one Clevis pin's key, then AES-256-GCM ---- */
+
+static unsigned char *jwe_decrypt(const char *protected64, const char *iv64, const char *ct64, const char *tag64,
+                                  const char *device, int port, int depth, size_t *plainlen);
+
+/* A number member ("t": 2) of a JSON object; -1 when absent or not a small number. */
+static long json_number(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\"", key);
+    const char *p = strstr(json, pattern);
+    if (!p) return -1;
+    p += strlen(pattern);
+    while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if (*p < '0' || *p > '9') return -1;
+    char *end;
+    long v = strtol(p, &end, 10);
+    return v > 1000000 ? -1 : v;
+}
+
+#define SSS_MAX_PINS 16
+
+/* One share of an sss token, recovered by a child process so that a pin that fails (exit
+ * status) or hangs (tang, three seconds at most) costs the others nothing, as clevis-decrypt-sss
+ * runs its pins side by side. */
+typedef struct { pid_t pid; int fd; unsigned char *share; size_t got; int status; } share_t;
+
+/* Splits a compact JWE (protected.encrypted_key.iv.ciphertext.tag) and decrypts it in a child
+ * that writes the plaintext (the share: x || y) into a pipe. */
+static void sss_start(share_t *s, const char *compact, size_t sharelen, const char *device, int port, int depth) {
+    int dots = 0;
+    for (const char *c = compact; *c; c++) dots += *c == '.';
+    if (dots != 4) fail(1, "an sss token's inner JWE is not a compact JWE of five parts");
+    char *copy = strdup(compact), *part[5];
+    if (!copy) fail(1, "out of memory");
+    char *p = copy;
+    for (int n = 0; n < 5; n++) {
+        part[n] = p;
+        char *dot = strchr(p, '.');
+        if (dot) { *dot = 0; p = dot + 1; }
     }
-    static char input[TOKEN_LIMIT + 1];
-    size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
-    input[n] = 0;
-    if (n == TOKEN_LIMIT) fail(1, "the token is too large");
-    const char *jwe = strstr(input, "\"jwe\"");
-    if (!strstr(input, "\"clevis\"") || !jwe) fail(2, "not a Clevis token");
-    char *protected64 = json_string(jwe, "protected"), *iv64 = json_string(jwe, "iv");
-    char *ct64 = json_string(jwe, "ciphertext"), *tag64 = json_string(jwe, "tag");
-    if (!protected64 || !iv64 || !ct64 || !tag64) fail(1, "the Clevis token's JWE lacks protected/iv/ciphertext/tag");
+    int fds[2];
+    if (pipe(fds) < 0) fail(1, "pipe failed");
+    s->share = malloc(sharelen);
+    s->got = 0;
+    s->status = -1;
+    if (!s->share) fail(1, "out of memory");
+    fflush(stderr);
+    s->pid = fork();
+    if (s->pid < 0) fail(1, "fork failed");
+    if (s->pid == 0) {
+        close(fds[0]);
+        size_t len = 0;
+        unsigned char *plain = jwe_decrypt(part[0], part[2], part[3], part[4], device, port, depth + 1, &len);
+        ssize_t w = write(fds[1], plain, len);
+        OPENSSL_cleanse(plain, len);
+        _exit(w == (ssize_t)len ? 0 : 1);
+    }
+    close(fds[1]);
+    s->fd = fds[0];
+    free(copy);
+}
+
+/* Clevis's sss pin (src/pins/sss): the header holds t, the prime p and one inner JWE per
+ * pin, each encrypting a point (x, y) of a polynomial of degree t-1 over GF(p) whose value at
+ * 0 is the outer JWE's key. Any t recovered points give it back (Lagrange at 0). */
+static void sss_recover(const char *header, const char *device, int port, int depth, unsigned char cek[32]) {
+    if (depth > 3) fail(2, "sss token nested more than three deep");
+    long t = json_number(header, "t");
+    char *p64 = json_string(header, "p");
+    const char *list = strstr(header, "\"jwe\"");
+    if (t < 1 || !p64 || !list) fail(1, "the sss token lacks t, p or its inner JWEs");
+    unsigned char *prime;
+    long plen = b64url_decode(p64, &prime);
+    if (plen != 32) fail(2, "sss token: only 32-byte primes (A256GCM keys, Clevis's default) are handled");
+    list += 5;
+    while (*list == ' ' || *list == ':' || *list == '\n' || *list == '\t' || *list == '\r') list++;
+    if (*list != '[') fail(1, "the sss token's jwe member is not a list");
+    list++;
+    share_t shares[SSS_MAX_PINS];
+    int count = 0;
+    while (1) {
+        while (*list == ' ' || *list == ',' || *list == '\n' || *list == '\t' || *list == '\r') list++;
+        if (*list == ']') break;
+        if (*list != '"' || count == SSS_MAX_PINS) fail(1, "the sss token's jwe list is not a list of at most 16 strings");
+        const char *end = strchr(list + 1, '"');
+        if (!end || end - list > MAX_FIELD) fail(1, "the sss token's inner JWE is not a string");
+        char *compact = strndup(list + 1, (size_t)(end - list - 1));
+        if (!compact) fail(1, "out of memory");
+        sss_start(&shares[count++], compact, (size_t)plen * 2, device, port, depth);
+        free(compact);
+        list = end + 1;
+    }
+    if (t > count) fail(1, "the sss token's threshold is larger than its number of pins");
+
+    /* Collect shares as the children finish; stop at t. */
+    int have = 0, running = count;
+    while (have < t && running > 0) {
+        struct pollfd pfd[SSS_MAX_PINS];
+        int map[SSS_MAX_PINS], n = 0;
+        for (int i = 0; i < count; i++) if (shares[i].fd >= 0 && shares[i].status < 0) { pfd[n].fd = shares[i].fd; pfd[n].events = POLLIN; map[n++] = i; }
+        if (poll(pfd, (nfds_t)n, -1) <= 0) fail(1, "poll failed");
+        for (int k = 0; k < n; k++) {
+            if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            share_t *s = &shares[map[k]];
+            ssize_t r = read(s->fd, s->share + s->got, (size_t)plen * 2 - s->got);
+            if (r > 0) { s->got += (size_t)r; if (s->got < (size_t)plen * 2) continue; }
+            close(s->fd);
+            s->fd = -1;
+            int wstatus = 0;
+            waitpid(s->pid, &wstatus, 0);
+            s->pid = 0;
+            s->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
+            if (s->status == 0 && s->got != (size_t)plen * 2) s->status = 1;
+            if (s->status == 0) have++;
+            running--;
+        }
+    }
+    for (int i = 0; i < count; i++) if (shares[i].pid > 0) { kill(shares[i].pid, SIGTERM); waitpid(shares[i].pid, NULL, 0); close(shares[i].fd); }
+    if (have < t) {
+        /* Too few shares: say why with the most telling pin status (the unlocker prints it). */
+        int why = 1;
+        for (int i = 0; i < count; i++) if (shares[i].status == 3) why = 3;
+        for (int i = 0; i < count; i++) if (shares[i].status == 4 && why != 3) why = 4;
+        fprintf(stderr, "ob-unlock: sss: %d of %d pins answered, %ld needed\n", have, count, t);
+        exit(why);
+    }
+
+    BN_CTX *ctx = BN_CTX_new();
+    BIGNUM *pp = BN_bin2bn(prime, (int)plen, NULL), *k = BN_new(), *acc = BN_new(), *tmp = BN_new();
+    if (!ctx || !pp || !k || !acc || !tmp) fail(1, "out of memory");
+    BN_zero(k);
+    const unsigned char *pts[SSS_MAX_PINS];
+    int used = 0;
+    for (int i = 0; i < count && used < t; i++) if (shares[i].status == 0) pts[used++] = shares[i].share;
+    for (int i = 0; i < used; i++) {
+        BIGNUM *xo = BN_bin2bn(pts[i], (int)plen, NULL), *yo = BN_bin2bn(pts[i] + plen, (int)plen, NULL);
+        if (!xo || !yo || !BN_one(acc)) fail(1, "out of memory");
+        for (int j = 0; j < used; j++) {
+            if (i == j) continue;
+            BIGNUM *xi = BN_bin2bn(pts[j], (int)plen, NULL);
+            /* acc *= (0 - xi) / (xo - xi) mod p */
+            if (!xi || !BN_set_word(tmp, 0) || !BN_mod_sub(tmp, tmp, xi, pp, ctx) || !BN_mod_mul(acc, acc, tmp, pp, ctx)
+                || !BN_mod_sub(tmp, xo, xi, pp, ctx) || BN_mod_inverse(tmp, tmp, pp, ctx) != tmp || !BN_mod_mul(acc, acc, tmp, pp, ctx))
+                fail(1, "sss: two shares have the same x (damaged token?)");
+            BN_free(xi);
+        }
+        if (!BN_mod_mul(acc, acc, yo, pp, ctx) || !BN_mod_add(k, k, acc, pp, ctx)) fail(1, "sss arithmetic failed");
+        BN_clear_free(xo);
+        BN_clear_free(yo);
+    }
+    if (BN_bn2binpad(k, cek, 32) != 32) fail(1, "sss: the recovered key is not 32 bytes");
+    for (int i = 0; i < count; i++) { OPENSSL_cleanse(shares[i].share, (size_t)plen * 2); free(shares[i].share); }
+    BN_clear_free(k); BN_clear_free(acc); BN_clear_free(tmp); BN_free(pp); BN_CTX_free(ctx);
+}
+
+/* Recovers the content key of the JWE whose protected header is `protected64` from its pin
+ * (tpm2, tang, or sss of those), then decrypts. Exits with the pin's status when it cannot. */
+static unsigned char *jwe_decrypt(const char *protected64, const char *iv64, const char *ct64, const char *tag64,
+                                  const char *device, int port, int depth, size_t *plainlen) {
     unsigned char *header_bytes;
     long hlen = b64url_decode(protected64, &header_bytes);
     if (hlen <= 0) fail(1, "the JWE's protected header is not base64url");
@@ -446,6 +591,8 @@ int main(int argc, char **argv) {
         tpm_fd = open_tpm(device, port);
         static char jwk[2048];
         tpm2_unseal(header, jwk, sizeof jwk);
+        close(tpm_fd);
+        tpm_fd = -1;
         char *k64 = json_string(jwk, "k");
         OPENSSL_cleanse(jwk, sizeof jwk);
         if (!k64) fail(1, "the unsealed JWK has no key");
@@ -456,6 +603,12 @@ int main(int argc, char **argv) {
         cek = malloc(32);
         if (!cek) fail(1, "out of memory");
         tang_recover(header, cek);
+        keylen = 32;
+    } else if (!strcmp(pin, "sss")) {
+        if (!alg || strcmp(alg, "dir")) fail(2, "sss token: only alg dir is handled");
+        cek = malloc(32);
+        if (!cek) fail(1, "out of memory");
+        sss_recover(header, device, port, depth, cek);
         keylen = 32;
     } else {
         fprintf(stderr, "ob-unlock: pin %s is not handled here\n", pin);
@@ -476,10 +629,34 @@ int main(int argc, char **argv) {
         || !EVP_DecryptUpdate(ctx, plain, &outl, ct, (int)ctlen)
         || !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag)
         || EVP_DecryptFinal_ex(ctx, plain + outl, &finl) <= 0)
-        fail(1, "the JWE does not decrypt with the unsealed key (damaged token?)");
+        fail(1, "the JWE does not decrypt with the recovered key (damaged token?)");
     OPENSSL_cleanse(cek, 32);
     EVP_CIPHER_CTX_free(ctx);
-    size_t plainlen = (size_t)(outl + finl);
+    free(header);
+    *plainlen = (size_t)(outl + finl);
+    return plain;
+}
+
+int main(int argc, char **argv) {
+    const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
+    int port = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-d") && i + 1 < argc) device = argv[++i];
+        else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
+        else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase]");
+    }
+    static char input[TOKEN_LIMIT + 1];
+    size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
+    input[n] = 0;
+    if (n == TOKEN_LIMIT) fail(1, "the token is too large");
+    const char *jwe = strstr(input, "\"jwe\"");
+    if (!strstr(input, "\"clevis\"") || !jwe) fail(2, "not a Clevis token");
+    char *protected64 = json_string(jwe, "protected"), *iv64 = json_string(jwe, "iv");
+    char *ct64 = json_string(jwe, "ciphertext"), *tag64 = json_string(jwe, "tag");
+    if (!protected64 || !iv64 || !ct64 || !tag64) fail(1, "the Clevis token's JWE lacks protected/iv/ciphertext/tag");
+    size_t plainlen = 0;
+    unsigned char *plain = jwe_decrypt(protected64, iv64, ct64, tag64, device, port, 0, &plainlen);
     if (!luks) {
         if (fwrite(plain, 1, plainlen, stdout) != plainlen) fail(1, "cannot write the key");
         OPENSSL_cleanse(plain, plainlen);

@@ -12,6 +12,34 @@ if [ -n "$net" ]; then
     ifconfig "$iface" "${rest%%:*}" netmask "${rest#*:}" up 2>/dev/null || echo "ownerboot: could not bring up $iface for tang"
 fi
 found=no
+# ownerboot tags the TPM2 tokens it enrols with the ROM generation they are sealed for
+# ("ownerboot":{"generation":N,...}: cryptsetup keeps the member, Clevis ignores it).
+tag() { sed -n 's/.*"ownerboot":{"generation":\([0-9]*\).*/\1/p' "$1"; }
+slot() { sed -n 's/.*"keyslots":\["\([0-9]*\)"\].*/\1/p' "$1"; }
+# After an update: once a token sealed for this generation (or a newer one) has opened the disk
+# by itself, the tokens ownerboot sealed for older generations are retired, with their key
+# slots. Untagged tokens (tang, sss, Clevis's own) and the passphrase's key slot stay.
+retire() {
+    used=$1 usedgen=$(tag /run/ob-token.json) usedslot=$(slot /run/ob-token.json) booted=
+    for word in $(cat /proc/cmdline); do
+        case "$word" in ownerboot.generation=*) booted=${word#*=};; esac
+    done
+    [ -n "$usedgen" ] && [ -n "$booted" ] && [ "$usedgen" -ge "$booted" ] 2>/dev/null || return 0
+    retired=no
+    for old in $ids; do
+        [ "$old" = "$used" ] && continue
+        cryptsetup token export --token-id "$old" "$device" >/run/ob-old.json 2>/dev/null || continue
+        oldgen=$(tag /run/ob-old.json) oldslot=$(slot /run/ob-old.json)
+        [ -n "$oldgen" ] && [ -n "$oldslot" ] && [ "$oldslot" != "$usedslot" ] && [ "$oldgen" -lt "$booted" ] || continue
+        if cryptsetup token remove --token-id "$old" "$device" && cryptsetup luksKillSlot -q "$device" "$oldslot"; then
+            echo "ownerboot: retired Clevis token $old (sealed for generation $oldgen) and its key slot $oldslot"
+            retired=yes
+        fi
+    done
+    rm -f /run/ob-old.json
+    [ $retired = yes ] && echo "ownerboot: key slots now: $(cryptsetup luksDump "$device" | sed -n '/^Keyslots:/,/^Tokens:/s/^  \([0-9]*\): luks2.*/\1/p' | tr '\n' ' ')"
+    return 0
+}
 # The Clevis tokens' ids from one luksDump (every cryptsetup start costs time under emulation).
 ids=$(cryptsetup luksDump "$device" 2>/dev/null | sed -n '/^Tokens:/,/^Digests:/s/^  \([0-9]*\): clevis.*/\1/p')
 for id in $ids; do
@@ -22,6 +50,7 @@ for id in $ids; do
         status=$?
         if [ $status = 0 ]; then
             echo "ownerboot: unlocked $device without a passphrase (Clevis token $id)"
+            retire "$id"
             rm -f /run/ob-token.json
             exit 0
         fi

@@ -29,6 +29,20 @@ public struct Board: Sendable, Codable, Equatable {
     /// What the board's flash protection covers and what it leaves open, in a sentence
     /// (`[board] protection`), for `ownerboot boards`.
     public var protection: String? = nil
+    /// A range the board's firmware locks through the chipset (`[chipset_protect]`): the X230's
+    /// PCH PR0 + FLOCKDN. Separate from `writeProtect` (the chip's own status register + WP#).
+    public var chipsetProtect: ChipsetProtectSpec? = nil
+    /// Where the board's fallback set lives, or why it has none (`[board] fallback`).
+    public var fallback: String? = nil
+
+    /// The board's TPM (`[board] tpm`): "2.0", "1.2" or "none". Only a TPM 2.0 can hold a
+    /// Clevis tpm2 key (coreboot extends the SHA-256 bank it is sealed to); nil: not stated.
+    public var tpm: String? = nil
+
+    /// How the unlocker can open the disk on this board, the passphrase always last.
+    public var unlockMethods: [String] {
+        (tpm == "2.0" ? ["tpm2", "tang", "sss (thresholds of tpm2 and tang)"] : ["tang"]) + ["passphrase"]
+    }
 
     public init(name: String, description: String, arch: String, chips: [ChipSpec], descriptor: DescriptorSpec? = nil, writeProtect: WriteProtectSpec?, buildEnvironment: BuildEnvironmentSpec? = nil, sources: [SourceSpec] = [], components: [ComponentSpec] = [], rootUUID: String? = nil, os: OSSpec? = nil, slotBUUID: String? = nil, stateUUID: String? = nil, directory: URL, protection: String? = nil) {
         precondition(!chips.isEmpty, "a board has at least one chip")

@@ -49,8 +49,9 @@ public struct ClevisBinder: Sendable {
 
     /// Binds a TPM2 token for `policy` to `disk`. `tcti` says which TPM seals it (tpm2-tss
     /// syntax: "device:/dev/tpmrm0" on the device itself, "swtpm:host=127.0.0.1,port=N" for a
-    /// device's emulated TPM).
-    public func bindTPM2(disk: URL, passphrase: Data, policy: TPM2Policy, tcti: String) throws {
+    /// device's emulated TPM). With `tag`, the new token records the ROM generation and boot
+    /// path it is sealed for (`ClevisTokenTag`), so the unlocker can retire it after an update.
+    public func bindTPM2(disk: URL, passphrase: Data, policy: TPM2Policy, tcti: String, tag: ClevisTokenTag? = nil) throws {
         var bound = runner
         var environment = ProcessInfo.processInfo.environment
         environment["TPM2TOOLS_TCTI"] = tcti
@@ -60,8 +61,39 @@ public struct ClevisBinder: Sendable {
         // fails with "out of memory for session contexts": flush them first (best effort;
         // /dev/tpmrm0 flushes per connection anyway).
         for kind in ["--loaded-session", "--transient-object"] { _ = try? bound.run("tpm2_flushcontext", [kind]) }
+        let before = try tokenIDs(disk: disk)
         let result = try bound.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tpm2", try policy.clevisConfiguration()], stdin: passphrase)
         guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a TPM2 token to", output: result.stdoutText + result.stderrText) }
+        guard let tag else { return }
+        guard let id = try tokenIDs(disk: disk).first(where: { !before.contains($0) }) else {
+            throw DiskError.cryptsetupFailed(step: "find the token clevis just bound in", output: "no new token")
+        }
+        try self.tag(disk: disk, tokenID: id, with: tag)
+    }
+
+    /// Adds `tag` to token `tokenID` of `disk` (exported, the member added, imported in place).
+    public func tag(disk: URL, tokenID: Int, with tag: ClevisTokenTag) throws {
+        let exported = try runner.run("cryptsetup", ["token", "export", "--token-id", "\(tokenID)", disk.path])
+        guard exported.succeeded, var token = (try? JSONSerialization.jsonObject(with: exported.stdout)) as? [String: Any] else {
+            throw DiskError.cryptsetupFailed(step: "export token \(tokenID) of", output: exported.stderrText)
+        }
+        token[ClevisTokenTag.member] = tag.json
+        let json = try JSONSerialization.data(withJSONObject: token, options: [.sortedKeys, .withoutEscapingSlashes])
+        let imported = try runner.run("cryptsetup", ["token", "import", "--token-id", "\(tokenID)", "--token-replace", "--json-file", "-", disk.path], stdin: json)
+        guard imported.succeeded else { throw DiskError.cryptsetupFailed(step: "tag token \(tokenID) of", output: imported.stderrText) }
+    }
+
+    /// The ids of `disk`'s LUKS2 tokens (`cryptsetup luksDump`).
+    public func tokenIDs(disk: URL) throws -> [Int] {
+        let dump = try runner.run("cryptsetup", ["luksDump", disk.path])
+        guard dump.succeeded else { throw DiskError.cryptsetupFailed(step: "read the header of", output: dump.stderrText) }
+        var ids: [Int] = [], inTokens = false
+        for line in dump.stdoutText.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("Tokens:") { inTokens = true; continue }
+            if inTokens, let first = line.first, first != " ", first != "\t" { break }
+            if inTokens, line.hasPrefix("  "), let colon = line.firstIndex(of: ":"), let id = Int(line[..<colon].trimmingCharacters(in: .whitespaces)) { ids.append(id) }
+        }
+        return ids
     }
 
     /// Binds a tang token to `disk`: `url` is where the device reaches tang at boot,
@@ -69,11 +101,24 @@ public struct ClevisBinder: Sendable {
     /// network and trusts exactly the keys the owner fetched; without it clevis fetches the
     /// advertisement from `url` and trusts it (`-y`).
     public func bindTang(disk: URL, passphrase: Data, url: String, advertisement: URL?) throws {
-        var config = ["url": url]
-        if let advertisement { config["adv"] = advertisement.path }
-        let configuration = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        let configuration = try ClevisPin.tang(url: url, advertisement: advertisement).configuration()
         let result = try runner.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tang", configuration], stdin: passphrase)
         guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a tang token to", output: result.stdoutText + result.stderrText) }
+    }
+
+    /// Binds one sss token (Shamir's secret sharing, Clevis's threshold pin): any `threshold`
+    /// of `pins` recover the key. `tcti` names the TPM that seals the tpm2 pins.
+    public func bindSSS(disk: URL, passphrase: Data, threshold: Int, pins: [ClevisPin], tcti: String) throws {
+        let configuration = try ClevisPin.sssConfiguration(threshold: threshold, pins: pins)
+        var bound = runner
+        var environment = ProcessInfo.processInfo.environment
+        environment["TPM2TOOLS_TCTI"] = tcti
+        bound.environment = environment
+        if pins.contains(where: { if case .tpm2 = $0 { return true } else { return false } }) {
+            for kind in ["--loaded-session", "--transient-object"] { _ = try? bound.run("tpm2_flushcontext", [kind]) }
+        }
+        let result = try bound.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "sss", configuration], stdin: passphrase)
+        guard result.succeeded else { throw DiskError.clevisFailed(step: "bind an sss (threshold \(threshold)) token to", output: result.stdoutText + result.stderrText) }
     }
 
     /// `clevis luks list`: one line per token, "SLOT: PIN 'CONFIG'".

@@ -11,6 +11,7 @@ public enum DiskError: UserFacingError, Equatable {
     case badPCRValue(index: Int, value: String)
     /// Neither the file nor any GPT partition in it is a LUKS2 container.
     case noLUKSContainer(path: String)
+    case badThreshold(threshold: Int, pins: Int)
 
     public var message: String {
         switch self {
@@ -21,6 +22,7 @@ public enum DiskError: UserFacingError, Equatable {
         case .clevisFailed(let step, let output): return "clevis failed to \(step) the disk:\n\(output)"
         case .badPCRValue(let index, let value): return "PCR \(index)'s expected value \"\(value)\" is not 64 hex digits (SHA-256)"
         case .noLUKSContainer(let path): return "\(path) holds no LUKS2 container (neither the whole file nor a GPT partition)"
+        case .badThreshold(let threshold, let pins): return "threshold \(threshold) is not between 1 and the number of pins (\(pins))"
         }
     }
 
@@ -32,6 +34,7 @@ public enum DiskError: UserFacingError, Equatable {
         case .clevisFailed: return "check that clevis-luks and clevis-tpm2 are installed (`bash scripts/setup.sh`), the passphrase opens the disk, and the TPM is reachable"
         case .badPCRValue: return "take the values from `ownerboot pcrs ROM --json`"
         case .noLUKSContainer: return "give the disk `ownerboot disk` wrote (-o), not the OS image"
+        case .badThreshold: return "give --threshold a number from 1 to the number of pins (--tang and --tpm2 each add one)"
         }
     }
 }

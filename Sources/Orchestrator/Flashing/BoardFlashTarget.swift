@@ -44,6 +44,11 @@ public enum BoardFlashTarget {
     public static func prepare(board: Board, label: String?, programmer: String?, rom: FlashImage, onProtected: FlashPlan.Policy,
                                writeDescriptor: Bool = false, forceBoard: Bool = false) throws -> Prepared {
         let chip = try chip(of: board, label: label, programmer: programmer)
+        // Before anything touches the chip: the board's own firmware made the flash read-only
+        // to the chipset, so an internal write can only fail (flashrom stops at PR0's first block).
+        if let lock = board.chipsetProtect, programmer?.hasPrefix("internal") == true {
+            throw BoardChipError.chipsetLocked(board: board.name, range: ByteRange(start: lock.start, length: lock.length), chips: board.chips)
+        }
         try ROMIdentityCheck(board: board.name, force: forceBoard).check(image: rom.bytes, path: rom.path)
         guard rom.bytes.count == board.flashSize else {
             throw BoardChipError.romSize(path: rom.path, size: rom.bytes.count, board: board.name, flashSize: board.flashSize)

@@ -1,25 +1,27 @@
 import Foundation
 
 /// Measures `fleet list` on a large inventory: it fills a throwaway inventory with `devices`
-/// devices (two thirds flashed once) and times the status query and the caller's rendering of
-/// it, in wall-clock and in CPU seconds (on a shared machine the CPU time is the steadier
-/// number). Prints numbers, never judges them.
+/// devices (two thirds flashed once) and times the listing as the command makes it (the
+/// caller's `list`: query and table together), in wall-clock and in CPU seconds (on a shared
+/// machine the CPU time is the steadier number). Prints numbers, never judges them.
 public enum FleetBenchmark {
     public struct Numbers: Codable, Sendable {
         public var devices: Int
         public var fillSeconds: Double
-        /// Query and rendering together: what `fleet list` spends after opening the inventory.
+        /// The best run's wall time: what `fleet list` spends after opening the inventory.
         public var listSeconds: Double
-        public var querySeconds: Double
-        public var renderSeconds: Double
-        /// CPU time of this process over the query and rendering.
+        /// CPU time of this process over the best run.
         public var listCPUSeconds: Double
-        /// Bytes the rendering produced.
+        /// Every run's wall time, in order: the spread shows what the machine did meanwhile.
+        public var runSeconds: [Double]
+        /// Bytes the listing produced.
         public var outputBytes: Int
     }
 
-    /// `render` turns the statuses into what the command prints and returns its size.
-    public static func run(devices count: Int, in directory: URL, runs: Int = 3, render: ([FleetStatus]) -> Int = { _ in 0 }) throws -> Numbers {
+    /// `list` makes what the command prints from the inventory and returns its size and how
+    /// many devices it listed.
+    public static func run(devices count: Int, in directory: URL, runs: Int = 5,
+                           list: (Inventory, GenerationLookup) throws -> (bytes: Int, devices: Int)) throws -> Numbers {
         let inventory = try Inventory.open(home: directory)
         let fillStart = Date()
         try inventory.addDevices((0..<count).map { Device(name: String(format: "device-%06d", $0), board: $0 % 2 == 0 ? "qemu-x86" : "x230") })
@@ -30,23 +32,21 @@ public enum FleetBenchmark {
         })
         let fillSeconds = Date().timeIntervalSince(fillStart)
         let generations = FixedGenerations(["qemu-x86": (0..<4).map { ($0, "set\($0)") }])
-        var best: Numbers?
-        // The best of a few runs: the first also pays for reading the file into the page cache.
+        var best: (wall: Double, cpu: Double, bytes: Int)?
+        var all: [Double] = []
+        // The first run also pays for reading the file into the page cache.
         for _ in 0..<max(1, runs) {
             let cpuStart = cpuSeconds()
-            let listStart = Date()
-            let statuses = try inventory.statuses(generations: generations)
-            let queried = Date()
-            let bytes = render(statuses)
-            let end = Date()
+            let start = Date()
+            let listed = try list(inventory, generations)
+            let wall = Date().timeIntervalSince(start)
             let cpu = cpuSeconds() - cpuStart
-            precondition(statuses.count == count)
-            let numbers = Numbers(devices: count, fillSeconds: fillSeconds, listSeconds: end.timeIntervalSince(listStart),
-                                  querySeconds: queried.timeIntervalSince(listStart), renderSeconds: end.timeIntervalSince(queried),
-                                  listCPUSeconds: cpu, outputBytes: bytes)
-            if best == nil || numbers.listSeconds < best!.listSeconds { best = numbers }
+            precondition(listed.devices == count)
+            all.append(wall)
+            if best == nil || wall < best!.wall { best = (wall, cpu, listed.bytes) }
         }
-        return best!
+        return Numbers(devices: count, fillSeconds: fillSeconds, listSeconds: best!.wall, listCPUSeconds: best!.cpu,
+                       runSeconds: all, outputBytes: best!.bytes)
     }
 
     static func cpuSeconds() -> Double {

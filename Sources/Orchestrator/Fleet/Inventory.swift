@@ -79,6 +79,36 @@ public final class Inventory: Sendable {
             try db.execute(sql: "DROP INDEX flashEvent_landed")
             try db.execute(sql: "CREATE INDEX flashEvent_landed ON flashEvent(deviceId, time, id, generation, setHash, fallbackGeneration, outcome) WHERE outcome IN ('success', 'restored')")
         }
+        migrator.registerMigration("v4-device-landed") { db in
+            // `fleet list` reads one index: each device carries what its last landed flash
+            // (by time, then id) wrote, kept by a trigger on every recorded or imported flash,
+            // so the listing is one scan in name order instead of a scan of every flash too.
+            try db.alter(table: "device") { t in
+                t.add(column: "landedFlashId", .integer)
+                t.add(column: "landedTime", .text)
+                t.add(column: "landedGeneration", .integer)
+                t.add(column: "landedSetHash", .text)
+                t.add(column: "landedFallback", .integer)
+            }
+            try db.execute(sql: """
+                UPDATE device SET (landedFlashId, landedTime, landedGeneration, landedSetHash, landedFallback) = (
+                    SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', time), generation, setHash, fallbackGeneration
+                    FROM flashEvent WHERE deviceId = device.id AND outcome IN ('success', 'restored')
+                    ORDER BY time DESC, id DESC LIMIT 1);
+                CREATE TRIGGER flashEvent_lands AFTER INSERT ON flashEvent
+                WHEN NEW.outcome IN ('success', 'restored')
+                BEGIN
+                    UPDATE device SET landedFlashId = NEW.id, landedTime = strftime('%Y-%m-%dT%H:%M:%SZ', NEW.time),
+                        landedGeneration = NEW.generation, landedSetHash = NEW.setHash, landedFallback = NEW.fallbackGeneration
+                    WHERE id = NEW.deviceId AND NOT EXISTS (
+                        SELECT 1 FROM flashEvent AS landed WHERE landed.id = device.landedFlashId
+                        AND (landed.time > NEW.time OR (landed.time = NEW.time AND landed.id > NEW.id)));
+                END;
+                DROP INDEX flashEvent_landed;
+                DROP INDEX device_listing;
+                CREATE INDEX device_listing ON device(name, board, landedGeneration, landedSetHash, landedTime, landedFallback);
+                """)
+        }
         return migrator
     }
 
@@ -153,60 +183,48 @@ public final class Inventory: Sendable {
     // MARK: Status
 
     /// Every device with the generation on its chip (its last successful flash) against the
-    /// latest built for its board. Two scans in one read transaction, however many devices:
-    /// the landed flashes in the `flashEvent_landed` index's order (device, time, id), so the
-    /// last one seen per device is its latest, kept in an array indexed by device id (no
-    /// hashing), then the devices by name. SQLite writes the time as ISO 8601 text; boards
-    /// and set hashes are looked up once per distinct value. 100,000 devices take well under
-    /// 100 ms of CPU in a release build (`ownerboot bench fleet`).
+    /// latest built for its board, in name order, as values (`fleet list --json`, tests).
     public func statuses(generations: GenerationLookup) throws -> [FleetStatus] {
+        var statuses: [FleetStatus] = []
+        try forEachStatus(generations: generations) { row in
+            statuses.append(FleetStatus(device: String(decoding: row.device, as: UTF8.self), board: row.board,
+                                        generationOnChip: row.generationOnChip, latestGeneration: row.latestGeneration,
+                                        lastFlashed: row.lastFlashed.map { String(decoding: $0, as: UTF8.self) },
+                                        state: row.state, fallbackGenerationOnChip: row.fallbackGenerationOnChip))
+        }
+        return statuses
+    }
+
+    /// The same listing handed over row by row, its texts still in SQLite's buffers: the
+    /// table `fleet list` prints copies bytes once and makes no value per device. One scan of
+    /// the `device_listing` index in name order: each device row carries its last landed
+    /// flash (kept by the `flashEvent_lands` trigger, the time already ISO 8601 text), and
+    /// boards and set hashes are looked up once per distinct value. Timed by `ownerboot bench
+    /// fleet` (100,000 devices, release build).
+    public func forEachStatus(generations: GenerationLookup, _ body: (FleetStatusRow) throws -> Void) throws {
         try pool.read { db in
-            typealias Landed = (generation: Int?, setHash: String?, time: String, fallback: Int?)
-            let maxID = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM device") ?? 0
-            var landed = [Landed?](repeating: nil, count: maxID + 1)
-            // Both scans step SQLite's statements directly: GRDB's Row checks each column's
-            // type and boxes it, which cost more than the scan itself at 100,000 rows.
-            // Repeated texts (set hashes, boards: a handful of distinct values) are compared
-            // as bytes against the ones already made, so each becomes a String once.
-            var setHashes = TextInterner()
-            let flashes = try db.makeStatement(sql: """
-                SELECT deviceId, generation, setHash, time, fallbackGeneration
-                FROM flashEvent INDEXED BY flashEvent_landed
-                WHERE outcome IN ('success', 'restored') ORDER BY deviceId, time, id
-                """)
-            try Self.step(flashes, in: db) { row in
-                let deviceID = Int(sqlite3_column_int64(row, 0))
-                guard deviceID >= 0, deviceID <= maxID else { return }
-                let generation = sqlite3_column_type(row, 1) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, 1))
-                let setHash = Self.text(row, 2).map { setHashes.string(for: $0) }
-                // The time goes from SQLite's text to the ISO 8601 string in one copy.
-                let time = Self.text(row, 3).map(Self.iso8601) ?? ""
-                let fallback = sqlite3_column_type(row, 4) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, 4))
-                landed[deviceID] = (generation, setHash, time, fallback)
-            }
             // Few boards and few generations: a short list compared by value beats hashing
             // the same strings 100,000 times.
+            var setHashes = TextInterner()
             var boards = TextInterner()
             var latestByBoard: [(board: String, latest: Int?)] = []
             var known: [(board: String, setHash: String, generation: Int?)] = []
-            var statuses: [FleetStatus] = []
-            statuses.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device") ?? 0)
-            let devices = try db.makeStatement(sql: "SELECT id, name, board FROM device INDEXED BY device_listing ORDER BY name")
+            let devices = try db.makeStatement(sql: Self.listingSQL)
             try Self.step(devices, in: db) { row in
-                let deviceID = Int(sqlite3_column_int64(row, 0))
-                let name = Self.text(row, 1).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                let board = Self.text(row, 2).map { boards.string(for: $0) } ?? ""
+                let board = Self.text(row, 1).map { boards.string(for: $0) } ?? ""
                 let latest: Int?
                 if let cached = latestByBoard.first(where: { $0.board == board }) { latest = cached.latest } else {
                     latest = generations.latest(board: board)?.number
                     latestByBoard.append((board, latest))
                 }
-                let flash = deviceID >= 0 && deviceID <= maxID ? landed[deviceID] : nil
-                var onChip = flash?.generation
+                // A device never flashed has no landed time (the trigger always sets it).
+                let time = Self.text(row, 4)
+                var onChip: Int? = nil
                 let state: FleetStatus.State
-                if let flash {
+                if time != nil {
+                    onChip = Self.integer(row, 2)
                     let generation: Int?
-                    if let setHash = flash.setHash {
+                    if let setHash = Self.text(row, 3).map({ setHashes.string(for: $0) }) {
                         if let cached = known.first(where: { $0.setHash == setHash && $0.board == board }) { generation = cached.generation } else {
                             generation = generations.generation(board: board, setHash: setHash)
                             known.append((board, setHash, generation))
@@ -223,12 +241,18 @@ public final class Inventory: Sendable {
                 } else {
                     state = .neverFlashed
                 }
-                statuses.append(FleetStatus(device: name, board: board, generationOnChip: onChip, latestGeneration: latest,
-                                            lastFlashed: flash?.time, state: state, fallbackGenerationOnChip: flash?.fallback))
+                try body(FleetStatusRow(device: Self.text(row, 0) ?? UnsafeRawBufferPointer(start: nil, count: 0), board: board,
+                                        generationOnChip: onChip, latestGeneration: latest, lastFlashed: time,
+                                        state: state, fallbackGenerationOnChip: time == nil ? nil : Self.integer(row, 5)))
             }
-            return statuses
         }
     }
+
+    /// The listing's one query: it reads only the `device_listing` index, never the table.
+    static let listingSQL = """
+        SELECT name, board, landedGeneration, landedSetHash, landedTime, landedFallback
+        FROM device INDEXED BY device_listing ORDER BY name
+        """
 
     /// Steps `statement` to its end, handing each row to `body`; an SQLite error becomes
     /// GRDB's `DatabaseError`, as GRDB's own cursors report it.
@@ -245,6 +269,11 @@ public final class Inventory: Sendable {
         }
     }
 
+    /// An integer column; nil for NULL.
+    private static func integer(_ row: SQLiteStatement, _ column: Int32) -> Int? {
+        sqlite3_column_type(row, column) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(row, column))
+    }
+
     /// A text column's bytes, valid until the next step; nil for NULL.
     private static func text(_ row: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer? {
         guard let bytes = sqlite3_column_text(row, column) else { return nil }
@@ -255,44 +284,17 @@ public final class Inventory: Sendable {
     private struct TextInterner {
         var made: [(bytes: [UInt8], string: String)] = []
         mutating func string(for bytes: UnsafeRawBufferPointer) -> String {
-            if let hit = made.first(where: { $0.bytes.elementsEqual(bytes) }) { return hit.string }
+            guard !bytes.isEmpty else { return "" }
+            for kept in made where kept.bytes.count == bytes.count {
+                let same = kept.bytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+                if same { return kept.string }
+            }
             let string = String(decoding: bytes, as: UTF8.self)
             // Past 64 distinct values the list stops growing: a column of mostly unique texts
             // then costs a comparison per kept value, never an unbounded search.
             if made.count < 64 { made.append((Array(bytes), string)) }
             return string
         }
-    }
-
-    /// A stored time's text as ISO 8601: a GRDB date ("2026-11-29 11:00:01.234", UTC) is
-    /// rewritten byte by byte into a new string ("2026-11-29T11:00:01Z"), anything else is
-    /// parsed the slow way.
-    static func iso8601(_ text: Data) -> String {
-        text.withUnsafeBytes { iso8601($0) }
-    }
-
-    static func iso8601(_ raw: UnsafeRawBufferPointer) -> String {
-        let rewritten: String? = {
-            guard raw.count >= 19, raw[4] == UInt8(ascii: "-"), raw[10] == UInt8(ascii: " "), raw[13] == UInt8(ascii: ":") else { return nil }
-            return String(unsafeUninitializedCapacity: 20) { out in
-                for i in 0..<19 { out[i] = raw[i] }
-                out[10] = UInt8(ascii: "T")
-                out[19] = UInt8(ascii: "Z")
-                return 20
-            }
-        }()
-        return rewritten ?? iso8601(String(decoding: raw, as: UTF8.self))
-    }
-
-    static func iso8601(_ stored: String) -> String {
-        var bytes = Array(stored.utf8.prefix(19))
-        if bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":") {
-            bytes[10] = UInt8(ascii: "T")
-            bytes.append(UInt8(ascii: "Z"))
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        guard let date = Date.fromDatabaseValue(stored.databaseValue) else { return stored }
-        return ISO8601DateFormatter().string(from: date)
     }
 
     // MARK: Export / import

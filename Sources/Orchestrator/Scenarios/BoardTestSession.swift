@@ -96,8 +96,9 @@ public struct BoardTestSession: Sendable {
                     case .tamperedRoot: tampered
                     default: disk
                     }
-                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed || scenario.disk == .tpm2Normal, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
                     if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
+                    if scenario.disk == .sss, let disk { scenarioDisk = try self.enrolSSS(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
                     defer { tpm?.close() }
                     var runner = runner
@@ -125,7 +126,8 @@ public struct BoardTestSession: Sendable {
     }
 
     /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path),
-    /// `{event0}`…: its predicted measurement log, line by line;
+    /// `{event0}`…: its predicted measurement log, line by line; `{normal_pcr0}`…,
+    /// `{normal_event0}`…: the same for its normal path (an armed normal boot), when it has one;
     /// `{expected_pcr0}`…: those of the built ROM, which the device's owner expects. Equal
     /// unless the scenario boots a tampered ROM. None for `payload` scenarios (no firmware).
     static func pcrVariables(booted: URL, built: URL, firmware: Bool) throws -> [String: String] {
@@ -133,13 +135,16 @@ public struct BoardTestSession: Sendable {
         var out: [String: String] = [:]
         for (prefix, url) in [("", booted), ("expected_", built)] {
             let image = [UInt8](try Data(contentsOf: url))
-            guard PCRPrediction.bootPaths(in: image).contains(.fallback) else { continue }
-            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
-            for index in 0..<8 { out["\(prefix)pcr\(index)"] = prediction.value(ofPCR: index) }
-            // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
-            if prefix.isEmpty {
-                for (i, e) in prediction.events.enumerated() {
-                    out["event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+            let paths = PCRPrediction.bootPaths(in: image)
+            for path in paths {
+                let pathPrefix = prefix + (path == .fallback ? "" : "\(path.name)_")
+                let prediction = try PCRPrediction.predict(image: image, path: path)
+                for index in 0..<8 { out["\(pathPrefix)pcr\(index)"] = prediction.value(ofPCR: index) }
+                // `{event0}`…: each predicted event as coreboot's log prints it, as a regex.
+                if prefix.isEmpty {
+                    for (i, e) in prediction.events.enumerated() {
+                        out["\(pathPrefix)event\(i)"] = NSRegularExpression.escapedPattern(for: " PCR-\(e.pcr) \(e.digest) SHA256 [\(e.name)]")
+                    }
                 }
             }
         }
@@ -162,10 +167,15 @@ public struct BoardTestSession: Sendable {
         let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
         defer { tpm.close() }
         for rom in roms {
-            let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: rom)), path: .fallback)
+            let image = [UInt8](try Data(contentsOf: rom))
+            let path: PCRPrediction.BootPath = scenario.disk == .tpm2Normal ? .normal : .fallback
+            let prediction = try PCRPrediction.predict(image: image, path: path)
+            // Tagged with the ROM's generation, as `ownerboot disk --tpm2` does (the unlocker
+            // retires the previous generation's token after the update's unattended boot).
+            let tag = try ImageInspector.inspect(image, hashing: false, predictingPCRs: false).manifest.map { ClevisTokenTag(generation: $0.generation, path: path.name) }
             // Every LUKS2 container the unlocker opens (a verity OS's slots and state) gets it.
             try LUKSContainers.forEachHeader(of: disk) { header in
-                try ClevisBinder().bindTPM2(disk: header, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "")
+                try ClevisBinder().bindTPM2(disk: header, passphrase: Data(tests.qemu.testPassphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: tpm.tcti ?? "", tag: tag)
             }
         }
         return disk
@@ -202,6 +212,23 @@ public struct BoardTestSession: Sendable {
         let advertisement = try tangDirectory().appendingPathComponent("adv.jws")
         try LUKSContainers.forEachHeader(of: disk) { header in
             try ClevisBinder().bindTang(disk: header, passphrase: Data(tests.qemu.testPassphrase.utf8), url: Self.tangURL, advertisement: advertisement)
+        }
+        return disk
+    }
+
+    /// A copy of the test disk with one Clevis sss token, 2 of tang (the session's server) and
+    /// TPM2 (sealed by the scenario's TPM device to the built ROM's predicted PCR 2).
+    func enrolSSS(_ scenario: TestScenario, testDisk: URL) throws -> URL {
+        guard case .device(let name) = scenario.tpm else { throw TestSessionError.needsTPMDevice(scenario: scenario.name) }
+        let disk = workDirectory.appendingPathComponent("\(scenario.name).disk.img")
+        try? FileManager.default.removeItem(at: disk)
+        try FileManager.default.copyItem(at: testDisk, to: disk)
+        let prediction = try PCRPrediction.predict(image: [UInt8](try Data(contentsOf: artifacts.rom)), path: .fallback)
+        let tpm = try SoftwareTPM(stateDirectory: tpmDirectory(device: name), loopback: true)
+        defer { tpm.close() }
+        let pins: [ClevisPin] = [.tang(url: Self.tangURL, advertisement: try tangDirectory().appendingPathComponent("adv.jws")), .tpm2(.init(pcrs: [2: prediction.value(ofPCR: 2)]))]
+        try LUKSContainers.forEachHeader(of: disk) { header in
+            try ClevisBinder().bindSSS(disk: header, passphrase: Data(tests.qemu.testPassphrase.utf8), threshold: 2, pins: pins, tcti: tpm.tcti ?? "")
         }
         return disk
     }

@@ -48,9 +48,16 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
         /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
         case tpm2Resealed = "tpm2-resealed"
+        /// The encrypted disk plus a Clevis TPM2 token sealed to the built ROM's predicted PCR 2
+        /// on the normal path only (an armed normal boot): a fallback boot cannot open it.
+        case tpm2Normal = "tpm2-normal"
         /// The encrypted disk plus a Clevis tang token (the real `clevis luks bind`) for the
         /// session's tang server at http://10.0.2.100.
         case tang
+        /// The encrypted disk plus one Clevis sss token needing 2 of 2 pins: tang (as for
+        /// `tang`) and TPM2 sealed by the scenario's TPM device to the built ROM's predicted
+        /// PCR 2, as `ownerboot disk --tang URL --tpm2 --threshold 2` enrols it.
+        case sss
     }
 
     /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host

@@ -26,7 +26,7 @@ public enum TestSessionError: UserFacingError, Equatable {
         case .promotedWhileProtected(let chip): return "promoting onto \(chip) with its upper half hardware-protected was not refused (or changed the chip)"
         case .promotionNotOnChip(let chip, let rom): return "after the promotion \(chip) does not hold \(rom) byte for byte"
         case .tangFailed(let reason): return "could not set up the scenario's tang server: \(reason)"
-        case .needsTPMDevice(let scenario): return "scenario '\(scenario)' has a disk = \"tpm2\" but no TPM device to seal its key"
+        case .needsTPMDevice(let scenario): return "scenario '\(scenario)' has a disk with a TPM2 pin (tpm2, tpm2-resealed, sss) but no TPM device to seal its key"
         case .noPayload(let scenario): return "scenario '\(scenario)' boots the board's kernel and initramfs, but the build has no kernel (bzImage) or unlocker (initramfs.cpio.*) output"
         }
     }

@@ -25,6 +25,12 @@ struct BoardsCommand: ParsableCommand {
         let descriptor: DescriptorSpec?
         /// What the protection covers and leaves open (board.toml `[board] protection`).
         let protection: String?
+        /// The same, as ranges: what is protected by which mechanism, what the OS can still
+        /// rewrite, where the fallback lives.
+        let flashProtection: FlashProtection
+        /// "2.0", "1.2", "none" (`[board] tpm`) and what the unlocker can use with it.
+        let tpm: String?
+        let unlock: [String]
         /// What OS the board boots and how the firmware pins it.
         let os: String
     }
@@ -42,7 +48,9 @@ struct BoardsCommand: ParsableCommand {
         let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
-                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection, os: Self.osSummary($0))
+                writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection,
+                flashProtection: FlashProtection(board: $0),
+                tpm: $0.tpm, unlock: $0.unlockMethods, os: Self.osSummary($0))
         }
         if json { return try JSONOutput.print(rows) }
         for row in rows {
@@ -50,6 +58,8 @@ struct BoardsCommand: ParsableCommand {
                 : row.chips.map { "\($0.label) \(ByteSize.format($0.sizeBytes))" }.joined(separator: " + ") + " (\(ByteSize.format(row.flashSize)))"
             print("\(row.name)\t\(chips)\t\(row.description)")
             if let protection = row.protection { print("  protection: \(protection)") }
+            printProtection(row.flashProtection)
+            print("  unlock: \(row.unlock.joined(separator: ", "))" + (row.tpm.map { $0 == "2.0" ? " (TPM 2.0)" : $0 == "none" ? " (no TPM: no TPM2 unlock)" : " (TPM \($0): no TPM2 unlock)" } ?? ""))
             guard board != nil else { continue }
             for chip in row.chips {
                 print("  chip \(chip.label): \(([chip.name] + chip.models).joined(separator: " | ")), \(ByteSize.format(chip.sizeBytes)) at ROM \(ByteRange(start: chip.offset, length: chip.sizeBytes))")
@@ -62,5 +72,14 @@ struct BoardsCommand: ParsableCommand {
             print("  OS: \(row.os)")
             print("  write protection: \(row.writeProtect.map { "\(ByteRange(start: $0.start, length: $0.length)) \($0.mode.rawValue)" } ?? "none applied by ownerboot")")
         }
+    }
+
+    /// Three lines per board: protected ranges and their mechanism, what the OS can rewrite,
+    /// where the fallback lives.
+    func printProtection(_ p: FlashProtection) {
+        let ranges = p.protected.map { "\($0.range) by \($0.mechanism.rawValue)" }
+        print("  protected: \(ranges.isEmpty ? "nothing" : ranges.joined(separator: "; "))")
+        print("  writable from the OS: \(p.writable.isEmpty ? "nothing" : p.writable.map(\.description).joined(separator: ", "))")
+        print("  fallback: \(p.fallback ?? "none")")
     }
 }

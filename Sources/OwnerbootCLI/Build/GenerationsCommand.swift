@@ -40,7 +40,8 @@ struct GenerationsCommand: ParsableCommand {
         if generations.isEmpty { return print("\(board.name) has no generations yet: `ownerboot build board=\(board.name)`") }
         for g in generations {
             let halves = ROMHalves.of(g, store: store).map { "\t[\($0.summary)]" } ?? ""
-            let pcr2 = GenerationPCRs.of(g, store: store)?.first.map { "\tPCR2 \($0.value(ofPCR: 2).prefix(16))" } ?? ""
+            // PCR 2 per boot path (fallback, then normal when the ROM has one).
+            let pcr2 = GenerationPCRs.of(g, store: store).map { paths in paths.map { "\tPCR2 \($0.bootPath) \($0.value(ofPCR: 2).prefix(16))" }.joined() } ?? ""
             let mark = g.number == promoted ? "\tpromoted (the protected half's)" : ""
             print("\(g.number)\t\(ISO8601DateFormatter().string(from: g.createdAt))\tset \(g.setHash.prefix(16))\t" + g.components.keys.sorted().map { "\($0)=\(g.components[$0]!.prefix(8))" }.joined(separator: " ") + halves + pcr2 + mark)
         }

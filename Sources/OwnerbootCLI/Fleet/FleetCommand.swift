@@ -1,4 +1,5 @@
 import ArgumentParser
+import Boot
 import Flash
 import Foundation
 import Orchestrator
@@ -19,10 +20,11 @@ struct FleetCommand: AsyncParsableCommand {
 
         func run() throws {
             global.bootstrapLogging()
-            let statuses = try FleetCommand.inventory().statuses(generations: GenerationRecords.lookup())
-            if json { return try JSONOutput.print(statuses) }
-            if statuses.isEmpty { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
-            FileHandle.standardOutput.write(Data(FleetTable.bytes(statuses)))
+            let inventory = try FleetCommand.inventory()
+            if json { return try JSONOutput.print(try inventory.statuses(generations: GenerationRecords.lookup())) }
+            let table = try FleetTable.bytes(inventory, generations: GenerationRecords.lookup())
+            if table.devices == 0 { return print("no devices yet: `ownerboot fleet add NAME board=BOARD`") }
+            FileHandle.standardOutput.write(Data(table.bytes))
         }
     }
 
@@ -53,12 +55,19 @@ struct FleetCommand: AsyncParsableCommand {
             let device: Device
             let flashes: [FlashEvent]
             let readbacks: [Readback]
+            /// The PCRs predicted for the generation last written to its chip, per boot path
+            /// (what its TPM2 tokens must be sealed to); nil when unknown.
+            let pcrs: [PCRPrediction]?
         }
 
         func run() throws {
             global.bootstrapLogging()
             let history = try FleetCommand.inventory().history(device: name)
-            if json { return try JSONOutput.print(Output(device: history.device, flashes: history.flashes, readbacks: history.readbacks)) }
+            // The generation on its chip: the last successful write's (nil if never written).
+            let onChip = history.flashes.last { $0.outcome == .success }?.generation
+            let store = try Store()
+            let pcrs = try onChip.flatMap { number in try store.generations(board: history.device.board).first { $0.number == number } }.flatMap { GenerationPCRs.of($0, store: store) }
+            if json { return try JSONOutput.print(Output(device: history.device, flashes: history.flashes, readbacks: history.readbacks, pcrs: pcrs)) }
             let d = history.device
             print("\(d.name)  board=\(d.board)\(d.serial.map { "  serial=\($0)" } ?? "")\(d.location.map { "  location=\($0)" } ?? "")")
             if history.flashes.isEmpty { print("  never flashed") }
@@ -67,6 +76,9 @@ struct FleetCommand: AsyncParsableCommand {
             }
             for r in history.readbacks {
                 print("  \(ISO8601DateFormatter().string(from: r.time))  readback \(r.dumpHash.prefix(16)): \(r.identifiedAs)")
+            }
+            if let onChip, let pcrs {
+                print("  predicted PCR 2 of generation \(onChip): " + pcrs.map { "\($0.bootPath) \($0.value(ofPCR: 2))" }.joined(separator: ", "))
             }
         }
     }

@@ -1,31 +1,39 @@
 import Orchestrator
 
-/// The text `fleet list` prints: a header and one tab-separated line per device, built as one
-/// UTF-8 buffer so 100,000 devices are written at once instead of line by line.
+/// The text `fleet list` prints: a header and one tab-separated line per device, written into
+/// one UTF-8 buffer straight from the inventory's rows (no value per device), so 100,000
+/// devices are written at once instead of line by line.
 enum FleetTable {
-    static func bytes(_ statuses: [FleetStatus]) -> [UInt8] {
+    static let header = "DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS\n"
+
+    /// The whole table for the devices in `inventory`, and how many devices it lists.
+    static func bytes(_ inventory: Inventory, generations: GenerationLookup) throws -> (bytes: [UInt8], devices: Int) {
         var out: [UInt8] = []
-        out.reserveCapacity(48 * (statuses.count + 1))
-        out.append(contentsOf: "DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS\n".utf8)
-        let tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n")
-        for s in statuses {
-            out.append(contentsOf: s.device.utf8)
-            out.append(tab)
-            out.append(contentsOf: s.board.utf8)
-            out.append(tab)
-            number(s.generationOnChip, into: &out)
-            out.append(tab)
-            number(s.fallbackGenerationOnChip, into: &out)
-            out.append(tab)
-            number(s.latestGeneration, into: &out)
-            out.append(tab)
-            out.append(contentsOf: s.state.rawValue.utf8)
-            out.append(newline)
+        out.reserveCapacity(1 << 16)
+        out.append(contentsOf: header.utf8)
+        var devices = 0
+        try inventory.forEachStatus(generations: generations) { row in
+            append(row, into: &out)
+            devices += 1
         }
-        return out
+        return (out, devices)
     }
 
-    static func text(_ statuses: [FleetStatus]) -> String { String(decoding: bytes(statuses), as: UTF8.self) }
+    static func append(_ row: FleetStatusRow, into out: inout [UInt8]) {
+        let tab = UInt8(ascii: "\t")
+        out.append(contentsOf: row.device)
+        out.append(tab)
+        out.append(contentsOf: row.board.utf8)
+        out.append(tab)
+        number(row.generationOnChip, into: &out)
+        out.append(tab)
+        number(row.fallbackGenerationOnChip, into: &out)
+        out.append(tab)
+        number(row.latestGeneration, into: &out)
+        out.append(tab)
+        out.append(contentsOf: row.state.rawValue.utf8)
+        out.append(UInt8(ascii: "\n"))
+    }
 
     /// Decimal digits of `value`, or "-" when there is none.
     static func number(_ value: Int?, into out: inout [UInt8]) {

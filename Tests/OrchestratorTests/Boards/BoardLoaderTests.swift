@@ -42,6 +42,24 @@ import Testing
         #expect(board.writeProtect == nil)
     }
 
+    @Test func eachBoardSaysWhichTPMItHasAndOnlyTPM2OffersATPM2Unlock() throws {
+        let catalog = BoardCatalog(directory: RepositoryPaths.boards)
+        #expect(try catalog.load("qemu-x86").tpm == "2.0")
+        #expect(try catalog.load("qemu-x86").unlockMethods.first == "tpm2")
+        #expect(try catalog.load("x230").tpm == "1.2")
+        #expect(try catalog.load("x230").unlockMethods == ["tang", "passphrase"])
+        #expect(try catalog.load("hp-abm").unlockMethods == ["tang", "passphrase"])
+        #expect(try parse(valid).tpm == nil)
+        let bad = valid.replacingOccurrences(of: "name = \"demo\"\n", with: "name = \"demo\"\ntpm = \"2\"\n")
+        do {
+            _ = try parse(bad)
+            Issue.record("tpm = \"2\" was accepted")
+        } catch let error as BoardError {
+            guard case .invalidValue(_, _, let key, _, _) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(key == "board.tpm")
+        }
+    }
+
     @Test func typoInKeyNamesLineAndSuggestion() throws {
         let text = valid.replacingOccurrences(of: "size = ", with: "sise = ")
         #expect(throws: BoardError.unknownKey(file: "/boards/demo/board.toml", line: 6, key: "chip.sise", suggestion: "chip.size")) {

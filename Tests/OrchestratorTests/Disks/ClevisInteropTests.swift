@@ -35,7 +35,8 @@ import Testing
 
         // A fresh TPM's PCR 2 is all zeros: seal to that (a prediction, not a read).
         let policy = ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)])
-        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data("owner passphrase".utf8), policy: policy, tcti: tcti)
+        // Tagged as ownerboot tags its tokens: Clevis must still list and open it.
+        try ClevisBinder().bindTPM2(disk: disk, passphrase: Data("owner passphrase".utf8), policy: policy, tcti: tcti, tag: ClevisTokenTag(generation: 7, path: "fallback"))
         let listed = try ClevisBinder().list(disk: disk)
         #expect(listed.contains("tpm2") && listed.contains("\"pcr_bank\":\"sha256\"") && listed.contains("\"pcr_ids\":\"2\""), "\(listed)")
 
@@ -44,6 +45,8 @@ import Testing
         let clevisKey = try ProcessRunner(environment: env).checked("clevis", ["luks", "pass", "-d", disk.path, "-s", "1"]).stdout
         #expect(!clevisKey.isEmpty)
         let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
+        #expect(String(decoding: token, as: UTF8.self).contains("\"ownerboot\":{\"generation\":7,\"path\":\"fallback\"}"))
+        #expect(try ClevisBinder().tokenIDs(disk: disk) == [0])
         let ours = try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token)
         #expect(ours.status == 0, "\(ours.stderrText)")
         #expect(ours.stdout == clevisKey)
@@ -69,9 +72,13 @@ import Testing
                 .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             return Data("{\"type\":\"clevis\",\"keyslots\":[\"1\"],\"jwe\":{\"ciphertext\":\"AA\",\"iv\":\"AA\",\"protected\":\"\(encoded)\",\"tag\":\"AA\"}}".utf8)
         }
-        // sss (thresholds) is not handled by ob-unlock: exit 2, the passphrase follows.
+        // An sss token without its threshold, prime or inner JWEs is refused as damaged.
         let sss = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: token(header: "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"clevis\":{\"pin\":\"sss\"}}"))
-        #expect(sss.status == 2, "\(sss.stderrText)")
+        #expect(sss.status == 1, "\(sss.stderrText)")
+        #expect(sss.stdout.isEmpty)
+        // A pin this unlocker does not know: exit 2, the passphrase follows.
+        let other = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: token(header: "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"clevis\":{\"pin\":\"yubikey\"}}"))
+        #expect(other.status == 2, "\(other.stderrText)")
         // A tang token without its epk, kid or advertisement is refused as damaged.
         let tang = try ProcessRunner().run(unlock.path, ["-t", "1"], stdin: token(header: "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"clevis\":{\"pin\":\"tang\"}}"))
         #expect(tang.status == 1, "\(tang.stderrText)")
@@ -84,6 +91,80 @@ import Testing
     @Test func aPolicyValueThatIsNotSHA256IsRefused() {
         #expect(throws: DiskError.self) { try ClevisBinder.TPM2Policy(pcrs: [2: "abc"]).clevisConfiguration() }
         #expect((try? ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)]).clevisConfiguration())?.contains("\"pcr_bank\":\"sha256\"") == true)
+    }
+
+    @Test func anSSSConfigurationGroupsPinsByNameAndRefusesAThresholdNoPinsCanMeet() throws {
+        let zero = ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)])
+        let config = try ClevisPin.sssConfiguration(threshold: 2, pins: [.tang(url: "http://t", advertisement: nil), .tpm2(zero), .tpm2(zero)])
+        #expect(config.hasPrefix("{\"t\":2,\"pins\":{\"tang\":[{\"url\":\"http://t\"}],\"tpm2\":[{"), "\(config)")
+        #expect(try JSONSerialization.jsonObject(with: Data(config.utf8)) is [String: Any])
+        #expect(throws: DiskError.badThreshold(threshold: 3, pins: 2)) { try ClevisPin.sssConfiguration(threshold: 3, pins: [.tpm2(zero), .tpm2(zero)]) }
+        #expect(throws: DiskError.badThreshold(threshold: 0, pins: 1)) { try ClevisPin.sssConfiguration(threshold: 0, pins: [.tpm2(zero)]) }
+    }
+
+    /// A tang database and its advertisement (as tangd serves GET /adv).
+    static func tangKeys(_ dir: URL) throws -> (db: URL, adv: URL) {
+        let db = dir.appendingPathComponent("db")
+        try FileManager.default.createDirectory(at: db, withIntermediateDirectories: true)
+        try ProcessRunner().checked("/usr/libexec/tangd-keygen", [db.path])
+        let reply = try ProcessRunner().checked("/usr/libexec/tangd", [db.path], stdin: Data("GET /adv HTTP/1.0\r\n\r\n".utf8)).stdoutText
+        let adv = dir.appendingPathComponent("adv.jws")
+        try Data(String(reply[try #require(reply.range(of: "\r\n\r\n")).upperBound...]).utf8).write(to: adv)
+        return (db, adv)
+    }
+
+    @Test func sssTokensOfTangAndTPM2OpenInBothDirectionsAndTheThresholdHolds() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let passphrase = Data("owner passphrase".utf8)
+        let disk = try Self.luksFile(dir, passphrase: "owner passphrase")
+        let unlock = try Self.obUnlock(dir)
+        let tpm = try SoftwareTPM(stateDirectory: dir.appendingPathComponent("tpm"), loopback: true)
+        defer { tpm.close() }
+        let tcti = try #require(tpm.tcti), port = try #require(tpm.port)
+        let keys = try Self.tangKeys(dir)
+        let tang = try LoopbackTang(database: keys.db.path)
+        var env = ProcessInfo.processInfo.environment
+        env["TPM2TOOLS_TCTI"] = tcti
+        let zero = ClevisBinder.TPM2Policy(pcrs: [2: String(repeating: "0", count: 64)])
+        let pins: [ClevisPin] = [.tang(url: "http://127.0.0.1:\(tang.port)", advertisement: keys.adv), .tpm2(zero)]
+
+        // Token 0 (key slot 1): ownerboot's enrolment, 2 of tang + tpm2.
+        try ClevisBinder().bindSSS(disk: disk, passphrase: passphrase, threshold: 2, pins: pins, tcti: tcti)
+        // Token 1 (key slot 2): bound by Clevis's own command line, 1 of tang + tpm2.
+        try ProcessRunner(environment: env, timeout: 120).checked("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "sss", try ClevisPin.sssConfiguration(threshold: 1, pins: pins)], stdin: passphrase)
+        let listed = try ClevisBinder().list(disk: disk)
+        #expect(listed.contains("1: sss '{\"t\":2,\"pins\":{\"tang\":[{\"url\":\"http://127.0.0.1:\(tang.port)\"}],\"tpm2\":[{"), "\(listed)")
+        #expect(listed.contains("2: sss '{\"t\":1,"), "\(listed)")
+        #expect(listed.contains("\"pcr_bank\":\"sha256\""), "\(listed)")
+
+        var tokens: [Data] = []
+        for (slot, token) in [("1", "0"), ("2", "1")] {
+            let clevisKey = try ProcessRunner(environment: env, timeout: 60).checked("clevis", ["luks", "pass", "-d", disk.path, "-s", slot]).stdout
+            let exported = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", token, disk.path]).stdout
+            tokens.append(exported)
+            let ours = try ProcessRunner(timeout: 60).run(unlock.path, ["-t", "\(port)"], stdin: exported)
+            #expect(ours.status == 0, "token \(token): \(ours.stderrText)")
+            #expect(!clevisKey.isEmpty && ours.stdout == clevisKey, "token \(token)")
+            #expect(try ProcessRunner().run("cryptsetup", ["open", "--test-passphrase", "--key-file", "-", disk.path], stdin: ours.stdout).succeeded)
+        }
+
+        // Tang down: 2 of 2 cannot be met (exit 4, tang), 1 of 2 still opens through the TPM,
+        // without waiting for tang's three seconds.
+        tang.stop()
+        let two = try ProcessRunner(timeout: 60).run(unlock.path, ["-t", "\(port)"], stdin: tokens[0])
+        #expect(two.status == 4, "\(two.stderrText)")
+        #expect(two.stdout.isEmpty)
+        #expect(two.stderrText.contains("1 of 2 pins answered, 2 needed"), "\(two.stderrText)")
+        let one = try ProcessRunner(timeout: 60).run(unlock.path, ["-t", "\(port)"], stdin: tokens[1])
+        #expect(one.status == 0, "\(one.stderrText)")
+        #expect(try ProcessRunner().run("cryptsetup", ["open", "--test-passphrase", "--key-file", "-", disk.path], stdin: one.stdout).succeeded)
+
+        // And the PCR changed too: no pin answers; the TPM's refusal is what the console says.
+        try ProcessRunner(environment: env).checked("tpm2_pcrextend", ["2:sha256=" + String(repeating: "ab", count: 32)])
+        let none = try ProcessRunner(timeout: 60).run(unlock.path, ["-t", "\(port)"], stdin: tokens[1])
+        #expect(none.status == 3, "\(none.stderrText)")
+        #expect(none.stdout.isEmpty)
     }
 
     /// tangd behind a loopback port, one tangd per connection (as inetd or QEMU's guestfwd).

@@ -6,15 +6,16 @@ import Testing
     @Test func emulatedBoardDeclaresItsScenarios() throws {
         let tests = try TestScenarioLoader().load(RepositoryPaths.boards.appendingPathComponent("qemu-x86/tests.toml"))
         #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "tampered-root", "state", "flash-then-boot", "update", "normal-erased", "normal-payload-corrupted", "planted",
-                                                "pcrs-match", "tpm-unattended", "tpm-tampered", "reseal-update", "tang-unattended", "tang-down", "promote"])
+                                                "pcrs-match", "tpm-unattended", "tpm-tampered", "tpm-normal", "reseal-update", "tang-unattended", "tang-down", "sss-unattended", "sss-tang-down", "promote"])
         #expect(tests.scenarios.first { $0.name == "tampered-root" }?.disk == .tamperedRoot)
-        // The normal/fallback scenarios and the state scenario reboot the machine (CMOS and the
-        // disk's snapshot survive); the others must not.
-        #expect(tests.scenarios.filter(\.reboots).map(\.name) == ["state", "update", "normal-erased", "normal-payload-corrupted"])
+        // The normal/fallback scenarios (and those measuring the normal path) and the state
+        // scenario reboot the machine (CMOS and the disk's snapshot survive); the others must not.
+        #expect(tests.scenarios.filter(\.reboots).map(\.name) == ["state", "update", "normal-erased", "normal-payload-corrupted", "pcrs-match", "tpm-normal"])
         #expect(tests.scenarios.first { $0.name == "boot" }?.steps.contains { if case .sendUntil = $0 { return true } else { return false } } == true)
         #expect(tests.scenarios.first { $0.name == "planted" }?.rom == .planted)
         #expect(tests.scenarios.first { $0.name == "promote" }?.rom == .promote)
         #expect(tests.scenarios.first { $0.name == "tang-down" }?.tang == .down && tests.scenarios.first { $0.name == "tang-unattended" }?.disk == .tang)
+        #expect(tests.scenarios.filter { $0.disk == .sss }.map(\.tang) == [.up, .down])
         #expect(tests.scenarios.first { $0.name == "reseal-update" }?.disk == .tpm2Resealed)
         #expect(tests.qemu.machineType == "pc")
         #expect(tests.scenarios.first { $0.name == "no-disk" }?.disk == TestScenario.DiskSource.none)

@@ -14,6 +14,8 @@ public enum BoardError: UserFacingError, Equatable {
     case wrongType(file: String, line: Int?, key: String, expected: String)
     case invalidValue(file: String, line: Int?, key: String, value: String, expected: String)
     case missingFile(file: String, line: Int?, key: String, path: String)
+    /// `[chipset_protect]` claims a lock whose Kconfig lines `config` does not carry.
+    case protectionNotConfigured(file: String, line: Int?, config: String, missing: [String])
 
     public var message: String {
         switch self {
@@ -38,6 +40,8 @@ public enum BoardError: UserFacingError, Equatable {
             return "\(Self.place(file, line)): '\(key)' = \(value) is not valid: expected \(expected)"
         case .missingFile(let file, let line, let key, let path):
             return "\(Self.place(file, line)): '\(key)' names \(path), which does not exist"
+        case .protectionNotConfigured(let file, let line, let config, let missing):
+            return "\(Self.place(file, line)): [chipset_protect] says the firmware locks the flash, but \(config) lacks \(missing.joined(separator: ", "))"
         }
     }
 
@@ -63,6 +67,8 @@ public enum BoardError: UserFacingError, Equatable {
             return "change the value"
         case .missingFile(let file, _, _, _):
             return "create the file, or fix the path (relative to the folder of \(file))"
+        case .protectionNotConfigured(_, _, let config, let missing):
+            return "add \(missing.joined(separator: " and ")) to \(config) (then rebuild the firmware), or remove [chipset_protect] and say in [board] protection what stays writable"
         }
     }
 

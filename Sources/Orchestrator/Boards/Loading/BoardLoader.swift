@@ -9,11 +9,12 @@ public struct BoardLoader: Sendable {
     public init() {}
 
     static let sections: [String: Set<String>] = [
-        "board": ["name", "description", "arch", "protection"],
+        "board": ["name", "description", "arch", "protection", "fallback", "tpm"],
         "chip": ["name", "size", "programmer", "models", "access"],
         "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
         "write_protect": ["start", "length", "mode", "fallback_generation"],
+        "chipset_protect": ["mechanism", "start", "length", "config", "requires"],
         "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
         "disk": ["root_uuid", "slot_b_uuid", "state_uuid"],
         "os": ["suite", "mirror", "variant", "packages", "hostname", "users", "ssh_keys", "overlay"],
@@ -193,7 +194,11 @@ public struct BoardLoader: Sendable {
             }
             return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack, sandbox: sandbox)
         }
-        return Board(
+        let tpm = try fields.optionalString("board", "tpm")
+        if let tpm, !["2.0", "1.2", "none"].contains(tpm) {
+            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("tpm", in: "board"), key: "board.tpm", value: "\"\(tpm)\"", expected: "\"2.0\", \"1.2\" or \"none\" (the TPM the board's hardware has)")
+        }
+        var board = Board(
             name: name,
             description: try fields.optionalString("board", "description") ?? "",
             arch: try fields.optionalString("board", "arch") ?? "x86_64",
@@ -209,6 +214,38 @@ public struct BoardLoader: Sendable {
             stateUUID: try fields.optionalString("disk", "state_uuid"),
             directory: directory,
             protection: try fields.optionalString("board", "protection"))
+        board.fallback = try fields.optionalString("board", "fallback")
+        if root["chipset_protect"] != nil {
+            board.chipsetProtect = try chipsetProtect(fields, lines: lines, file: path, directory: directory, flashSize: size)
+        }
+        board.tpm = tpm
+        return board
+    }
+
+    /// `[chipset_protect]`: its range lies in the flash and the Kconfig fragment it names holds
+    /// every line it requires, so `ownerboot boards` never reports a lock the firmware lacks.
+    func chipsetProtect(_ fields: FieldReader, lines: SourceLines, file path: String, directory: URL, flashSize: Int) throws -> ChipsetProtectSpec {
+        let section = "chipset_protect"
+        let mechanismText = try fields.string(section, "mechanism")
+        guard let mechanism = ChipsetProtectSpec.Mechanism(rawValue: mechanismText) else {
+            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("mechanism", in: section), key: "\(section).mechanism", value: "\"\(mechanismText)\"",
+                                          expected: ChipsetProtectSpec.Mechanism.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let start = try fields.int(section, "start"), length = try fields.int(section, "length")
+        if start < 0 || length <= 0 || start > flashSize - length {
+            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: section), key: section, value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(flashSize)-byte flash")
+        }
+        let config = try fields.string(section, "config")
+        let spec = ChipsetProtectSpec(mechanism: mechanism, start: start, length: length, config: config, requires: try fields.stringArray(section, "requires"))
+        let url = directory.appendingPathComponent(config)
+        guard let fragment = try? String(contentsOf: url, encoding: .utf8) else {
+            throw BoardError.missingFile(file: path, line: lines.lineOfKey("config", in: section), key: "\(section).config", path: config)
+        }
+        let missing = spec.missing(in: fragment)
+        if !missing.isEmpty {
+            throw BoardError.protectionNotConfigured(file: path, line: lines.lineOfKey("requires", in: section), config: config, missing: missing)
+        }
+        return spec
     }
 
     /// The names under `[section.NAME]`, in the order the file lists them.
