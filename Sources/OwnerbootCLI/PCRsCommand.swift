@@ -1,6 +1,7 @@
 import ArgumentParser
 import Boot
 import Foundation
+import Orchestrator
 import Support
 
 /// `ownerboot pcrs ROM [--json]`: the PCR values coreboot's measured boot will produce from
@@ -11,6 +12,8 @@ struct PCRsCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The ROM or chip dump.") var file: String
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: ArgumentHelp("Print, per boot path, the `clevis luks bind` command that seals a TPM2 token on the running device to this ROM's predicted PCR 2 (run it there before flashing the ROM).", valueName: "LUKS-DEVICE"))
+    var clevis: String?
 
     func run() throws {
         global.bootstrapLogging()
@@ -19,6 +22,10 @@ struct PCRsCommand: ParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("\(file) has no FMAP area COREBOOT: it is not a coreboot ROM ownerboot can predict (fix: `ownerboot inspect \(file)` shows its layout)") }
         let predictions = try paths.map { try PCRPrediction.predict(image: image, path: $0) }
         if json { try JSONOutput.print(predictions); return }
+        if let clevis {
+            for prediction in predictions { print(try PCRPredictionText.clevisBind(prediction, device: clevis)) }
+            return
+        }
         for prediction in predictions { print(PCRPredictionText.render(prediction, file: file)) }
     }
 }
@@ -33,5 +40,11 @@ enum PCRPredictionText {
         if !p.absent.isEmpty { lines.append("  not in the ROM, not measured: \(p.absent.joined(separator: ", "))") }
         for index in p.pcrs.keys.sorted() { lines.append("  PCR \(index) = \(p.value(ofPCR: index))") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Enrolment from the running OS of a real device (`ClevisBinder.bindCommand`).
+    static func clevisBind(_ p: PCRPrediction, device: String) throws -> String {
+        let command = try ClevisBinder.bindCommand(device: device, policy: ClevisBinder.TPM2Policy(pcrs: [2: p.value(ofPCR: 2)]))
+        return "# boot path \(p.bootPath): PCR 2 = \(p.value(ofPCR: 2))\n\(command)"
     }
 }

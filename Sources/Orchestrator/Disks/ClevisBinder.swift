@@ -43,6 +43,15 @@ public struct ClevisBinder: Sendable {
 
     public var runner: ProcessRunner
 
+    /// The command that enrols `policy` from the running OS of a real device, where the TPM
+    /// is: Debian's `clevis luks bind` with the same pin configuration `bindTPM2` uses, so the
+    /// token is sealed to the predicted values, not to what the TPM holds now. Clevis asks for
+    /// an existing passphrase itself (terminal or standard input); nothing secret is in it.
+    public static func bindCommand(device: String, policy: TPM2Policy) throws -> String {
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        return "clevis luks bind -d \(quoted(device)) tpm2 \(quoted(try policy.clevisConfiguration()))"
+    }
+
     public init(runner: ProcessRunner = ProcessRunner(timeout: 120)) {
         self.runner = runner
     }

@@ -195,6 +195,12 @@ public final class Inventory: Sendable {
         return statuses
     }
 
+    /// At least the number of devices, in one index step (COUNT(*) scans): the largest id
+    /// ever given. Callers size buffers with it.
+    public func deviceCountBound() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM device") ?? 0 }
+    }
+
     /// The same listing handed over row by row, its texts still in SQLite's buffers: the
     /// table `fleet list` prints copies bytes once and makes no value per device. One scan of
     /// the `device_listing` index in name order: each device row carries its last landed

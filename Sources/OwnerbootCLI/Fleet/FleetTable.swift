@@ -9,7 +9,8 @@ enum FleetTable {
     /// The whole table for the devices in `inventory`, and how many devices it lists.
     static func bytes(_ inventory: Inventory, generations: GenerationLookup) throws -> (bytes: [UInt8], devices: Int) {
         var out: [UInt8] = []
-        out.reserveCapacity(1 << 16)
+        // About 40 bytes a line: growing a 4 MB buffer by doubling costs more than the lines.
+        out.reserveCapacity(header.utf8.count + 48 * min(try inventory.deviceCountBound(), 1 << 22))
         out.append(contentsOf: header.utf8)
         var devices = 0
         try inventory.forEachStatus(generations: generations) { row in

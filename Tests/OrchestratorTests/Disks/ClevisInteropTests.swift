@@ -61,6 +61,37 @@ import Testing
         #expect(refused.stderrText.contains("PCRs"))
     }
 
+    /// The command `ownerboot pcrs ROM --clevis DEVICE` prints for a running device, run as
+    /// printed (the passphrase on standard input, as clevis reads it when there is no
+    /// terminal): the token it makes opens with ob-unlock while the PCR holds the sealed value,
+    /// and not after.
+    @Test func theBindCommandForARunningDeviceSealsToThePredictedValue() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let disk = try Self.luksFile(dir, passphrase: "owner passphrase")
+        let unlock = try Self.obUnlock(dir)
+        let tpm = try SoftwareTPM(stateDirectory: dir.appendingPathComponent("tpm"), loopback: true)
+        defer { tpm.close() }
+        let tcti = try #require(tpm.tcti), port = try #require(tpm.port)
+        var env = ProcessInfo.processInfo.environment
+        env["TPM2TOOLS_TCTI"] = tcti
+        // The device's PCR 2 after its firmware measured something; the prediction is that value.
+        try ProcessRunner(environment: env).checked("tpm2_pcrextend", ["2:sha256=" + String(repeating: "5a", count: 32)])
+        // tpm2_pcrread prints "  2 : 0x<64 hex digits>".
+        let read = try ProcessRunner(environment: env).checked("tpm2_pcrread", ["sha256:2"]).stdoutText
+        let value = read.range(of: "0x").map { String(read[$0.upperBound...].prefix(64)).lowercased() } ?? ""
+        #expect(value.count == 64 && value != String(repeating: "0", count: 64))
+        let command = try ClevisBinder.bindCommand(device: disk.path, policy: ClevisBinder.TPM2Policy(pcrs: [2: value]))
+        #expect(command.hasPrefix("clevis luks bind -d '") && !command.contains("owner passphrase"))
+        try ProcessRunner(environment: env).checked("bash", ["-c", command], stdin: Data("owner passphrase\n".utf8))
+        let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
+        let opened = try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token)
+        #expect(opened.status == 0, "\(opened.stderrText)")
+        #expect(try ProcessRunner().run("cryptsetup", ["open", "--test-passphrase", "--key-file", "-", disk.path], stdin: opened.stdout).succeeded)
+        try ProcessRunner(environment: env).checked("tpm2_pcrextend", ["2:sha256=" + String(repeating: "ab", count: 32)])
+        #expect(try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token).status == 3)
+    }
+
     @Test func aTokenOfAnotherPinOrGarbageIsNotATPM2Unlock() throws {
         let dir = try RepositoryPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
