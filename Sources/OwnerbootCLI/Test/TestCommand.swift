@@ -17,18 +17,12 @@ struct TestCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let board = try BoardSelection.load(board, global: global)
-        let tests = try TestScenarioLoader().load(board.directory.appendingPathComponent("tests.toml"))
-        let store = try Store()
-        // Build first (all cache hits when `ownerboot build` already ran): the test boots
-        // exactly what this checkout builds.
-        let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
-        let progress = ProgressRenderer.standard(json: json)
+        // Build first: the test boots exactly what this checkout builds.
+        let current = try CurrentBuild.make(board: board, json: json)
+        let (tests, builder, progress, summary) = (current.tests, current.builder, current.progress, current.summary)
         // On any error the live display is cleared before the error is printed.
         defer { progress.finish() }
-        var builder = Builder(store: store, jobs: 2)
-        builder.progress = progress.sink
-        let summary = try builder.build(plan)
-        var artifacts = try BuiltArtifacts.of(board: board, setHash: summary.setHash, store: store)
+        var artifacts = current.artifacts
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
         let chosen = tests.scenarios.filter { scenarios.isEmpty || scenarios.contains($0.name) }
         if PreviousRelease.needed(scenarios: chosen, artifacts: artifacts) {

@@ -17,15 +17,9 @@ struct VMCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let board = try BoardSelection.load(board, global: global)
-        let tests = try TestScenarioLoader().load(board.directory.appendingPathComponent("tests.toml"))
-        let store = try Store()
-        let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
-        let progress = ProgressRenderer.standard(json: false)
+        let current = try CurrentBuild.make(board: board, json: false)
+        let (tests, progress, summary, artifacts) = (current.tests, current.progress, current.summary, current.artifacts)
         defer { progress.finish() }
-        var builder = Builder(store: store, jobs: 2)
-        builder.progress = progress.sink
-        let summary = try builder.build(plan)
-        let artifacts = try BuiltArtifacts.of(board: board, setHash: summary.setHash, store: store)
         let keep = workDir != nil
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-vm-\(board.name)-\(UUID().uuidString.prefix(8))").path)
         defer { if !keep { try? FileManager.default.removeItem(at: work) } }
