@@ -6,7 +6,7 @@ import Orchestrator
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks: print timings, never fail on them.",
-        subcommands: [Fleet.self, Identify.self])
+        subcommands: [Fleet.self, Identify.self, Boot.self])
 
     struct Fleet: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "fleet", abstract: "Time `fleet list` on a large throwaway inventory.")
@@ -51,5 +51,90 @@ struct BenchCommand: ParsableCommand {
             }
             print(String(format: "fleet identify: %d MiB dump in %.3f s (best of %d): %@", bytes.count >> 20, best, runs, result?.summary ?? "?"))
         }
+    }
+
+    struct Boot: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "boot",
+            abstract: "Time a board's boot scenario in QEMU: seconds from QEMU start to each console milestone, and systemd-analyze's kernel and userspace times.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The board (also: board=NAME).") var board: String?
+        @Option(help: "The scenario to time (it should boot the OS and type `systemd-analyze`).") var scenario = "boot"
+        @Option(help: "Runs (each a first boot of a fresh test disk).") var runs = 1
+        @Option(help: "QEMU -cpu for this run instead of tests.toml's (e.g. qemu64 to compare).") var cpu: String?
+        @Option(help: "Where transcripts go (default: a new folder under /tmp).") var workDir: String?
+
+        func run() throws {
+            global.bootstrapLogging()
+            let board = try BoardSelection.load(board, global: global)
+            let current = try CurrentBuild.make(board: board, json: false)
+            defer { current.progress.finish() }
+            current.progress.finish()
+            var tests = current.tests
+            if let cpu { tests.qemu.cpu = cpu }
+            let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-bench-boot-\(board.name)-\(UUID().uuidString.prefix(8))").path)
+            print("bench boot: \(board.name) generation \(current.summary.generation), scenario \(scenario), -cpu \(tests.qemu.cpu ?? "(QEMU default)"), load \(Self.loadAverage()); transcripts in \(work.path)")
+            for run in 1...max(1, runs) {
+                var session = BoardTestSession(tests: tests, artifacts: current.artifacts, workDirectory: work.appendingPathComponent("run\(run)"), flash: nil, parallelism: 1)
+                session.fullOS = true
+                guard let result = try session.run(names: [scenario]).first else { continue }
+                print(String(format: "run %d: %@ in %.1f s", run, result.passed ? "passed" : "FAILED (\(result.failedStep ?? "?"))", result.seconds))
+                for milestone in result.milestones {
+                    print(String(format: "  %6.1f s  %@", milestone.seconds, String(milestone.expect.prefix(70))))
+                }
+                let transcript = (try? String(contentsOfFile: result.transcript, encoding: .utf8)) ?? ""
+                guard let analyzed = SystemdAnalyze(transcript) else {
+                    print("  (no `Startup finished in …` line from systemd-analyze in the transcript)")
+                    continue
+                }
+                print(String(format: "  systemd-analyze: kernel %.1f s (unlocker, passphrase, LUKS and verity included) + userspace %.1f s = %.1f s", analyzed.kernel, analyzed.userspace, analyzed.kernel + analyzed.userspace))
+                // The report line comes right after systemd finished the boot: what is left
+                // before the kernel started is coreboot (and QEMU's own start).
+                if let report = result.milestones.first(where: { $0.expect.hasPrefix("ownerboot-os: system=") }) ?? result.milestones.last(where: { $0.expect.hasPrefix("ownerboot-os:") }) {
+                    print(String(format: "  coreboot ≈ %.1f s (the report line at %.1f s minus systemd's %.1f s); QEMU start → multi-user ≈ %.1f s", report.seconds - analyzed.kernel - analyzed.userspace, report.seconds, analyzed.kernel + analyzed.userspace, report.seconds))
+                }
+            }
+        }
+
+        static func loadAverage() -> String {
+            ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+        }
+    }
+}
+
+/// `systemd-analyze`'s first line, e.g. "Startup finished in 14.203s (kernel) + 1min 2.5s
+/// (userspace) = 1min 16.7s", read from a console transcript.
+struct SystemdAnalyze {
+    var kernel: Double
+    var userspace: Double
+
+    init?(_ transcript: String) {
+        guard let line = transcript.split(whereSeparator: \.isNewline).last(where: { $0.contains("Startup finished in") && $0.contains("(userspace)") }) else { return nil }
+        let body = line[line.range(of: "Startup finished in")!.upperBound...]
+        var times: [String: Double] = [:]
+        for part in body.split(separator: "+") {
+            guard let open = part.firstIndex(of: "("), let close = part.firstIndex(of: ")") else { continue }
+            times[String(part[part.index(after: open)..<close])] = Self.seconds(String(part[..<open]))
+        }
+        guard let kernel = times["kernel"], let userspace = times["userspace"] else { return nil }
+        self.kernel = kernel
+        self.userspace = userspace
+    }
+
+    /// "1min 2.503s", "875ms", "14.2s" → seconds.
+    static func seconds(_ text: String) -> Double {
+        var total = 0.0
+        for word in text.split(separator: " ") {
+            let digits = word.prefix { $0.isNumber || $0 == "." }
+            guard let value = Double(digits) else { continue }
+            switch word.dropFirst(digits.count) {
+            case "min": total += value * 60
+            case "ms": total += value / 1000
+            case "us", "µs": total += value / 1_000_000
+            case "h": total += value * 3600
+            default: total += value
+            }
+        }
+        return total
     }
 }

@@ -30,6 +30,8 @@ public struct QEMUMachine: Sendable, Equatable {
     public var machineType: String
     public var accelerator: Accelerator
     public var memoryMiB: Int
+    /// `-cpu` (nil: QEMU's default model).
+    public var cpu: String? = nil
     public var bios: String?
     public var drives: [Drive]
     public var extraArguments: [String]
@@ -62,6 +64,7 @@ public struct QEMUMachine: Sendable, Equatable {
             "-nodefaults",
         ]
         if !allowsReboot { args.insert("-no-reboot", at: args.count - 1) }
+        if let cpu { args += ["-cpu", cpu] }
         if let bios { args += ["-bios", bios] }
         if let kernel { args += ["-kernel", kernel] }
         if let initrd { args += ["-initrd", initrd] }

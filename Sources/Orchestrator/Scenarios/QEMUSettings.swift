@@ -5,6 +5,10 @@ public struct QEMUSettings: Sendable, Equatable, Codable {
     public var machineType: String = "pc"
     public var memoryMiB: Int = 512
     public var accelerator: String = "tcg"
+    /// QEMU's `-cpu` (nil: QEMU's default, qemu64 under TCG). "max" gives the guest what TCG can
+    /// emulate (AES-NI, PCLMULQDQ, SSE4.2, AVX2 in QEMU 7.2), so the kernel's accelerated
+    /// ciphers and hashes run instead of the generic C ones (dm-crypt, dm-verity).
+    public var cpu: String? = nil
     /// The passphrase of the test disk (a throwaway disk made for tests only).
     public var testPassphrase: String = "ownerboot-test"
     /// More QEMU arguments (devices a board's tests need).

@@ -12,4 +12,13 @@ public struct ScenarioResult: Sendable, Codable {
     public var failure: String?
     public var lastLines: String?
     public var transcript: String
+    /// When each `expect` step matched, in seconds since QEMU was started (`ownerboot bench
+    /// boot` prints them: the time to each console milestone of a boot).
+    public var milestones: [Milestone] = []
+
+    public struct Milestone: Sendable, Codable {
+        /// The step's pattern as tests.toml writes it (placeholders not filled in).
+        public var expect: String
+        public var seconds: Double
+    }
 }

@@ -34,6 +34,7 @@ public struct ScenarioRunner: Sendable {
             bios: rom.path,
             drives: disk.map { [QEMUMachine.Drive(path: $0.path, interface: settings.diskInterface)] } ?? [],
             extraArguments: settings.extraArguments)
+        machine.cpu = settings.cpu
         if let payload {
             machine.bios = nil
             machine.kernel = payload.kernel.path
@@ -50,11 +51,12 @@ public struct ScenarioRunner: Sendable {
         machine.extraArguments += extraArguments
         machine.allowsReboot = scenario.reboots
         var current = "start QEMU"
+        var milestones: [ScenarioResult.Milestone] = []
         func result(_ passed: Bool, _ failure: String?, _ console: ConsoleSession?) -> ScenarioResult {
             ScenarioResult(
                 scenario: scenario.name, passed: passed, seconds: Date().timeIntervalSince(start),
                 failedStep: passed ? nil : current, failure: failure,
-                lastLines: passed ? nil : console?.tail(lines: 40), transcript: transcript.path)
+                lastLines: passed ? nil : console?.tail(lines: 40), transcript: transcript.path, milestones: milestones)
         }
         let console: ConsoleSession
         do { console = try ConsoleSession(machine: machine, transcriptURL: transcript) } catch {
@@ -70,6 +72,7 @@ public struct ScenarioRunner: Sendable {
                     let limit = min(timeout ?? remaining, remaining)
                     current = "expect /\(filled)/ (timeout \(Int(limit)) s)"
                     try console.waitFor(filled, timeout: limit, failOn: Self.fatalConsolePattern)
+                    milestones.append(.init(expect: pattern, seconds: Date().timeIntervalSince(start)))
                 case .absent(let pattern):
                     let filled = substitute(pattern)
                     current = "absent /\(filled)/"

@@ -8,7 +8,7 @@ public struct TestScenarioLoader: Sendable {
     public init() {}
 
     static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots", "tpm", "tang"]
-    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "test_passphrase", "extra_args", "disk_interface", "append", "tpm"]
+    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "cpu", "test_passphrase", "extra_args", "disk_interface", "append", "tpm"]
     static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "absent", "timeout", "full_os"]
 
     public func load(_ file: URL) throws -> BoardTests {
@@ -36,6 +36,7 @@ public struct TestScenarioLoader: Sendable {
             qemu.machineType = table["machine"]?.string ?? qemu.machineType
             qemu.memoryMiB = table["memory_mib"]?.int ?? qemu.memoryMiB
             qemu.accelerator = table["accel"]?.string ?? qemu.accelerator
+            qemu.cpu = table["cpu"]?.string ?? qemu.cpu
             qemu.testPassphrase = table["test_passphrase"]?.string ?? qemu.testPassphrase
             qemu.diskInterface = table["disk_interface"]?.string ?? qemu.diskInterface
             qemu.append = table["append"]?.string ?? qemu.append
