@@ -16,6 +16,15 @@ import Testing
         #expect(runner.machine(rom: URL(fileURLWithPath: "/rom"), disk: nil).arguments.contains("-no-reboot"))
     }
 
+    /// `[qemu] cpu` reaches QEMU as `-cpu`; without it QEMU picks its default model.
+    @Test func theCPUModelFromTestsTomlIsPassedAsDashCPU() throws {
+        let tests = try TestScenarioLoader().parse("[qemu]\ncpu = \"max\"\n[[scenario]]\nname = \"a\"\nsteps = [{ expect = \"x\" }]\n", file: "tests.toml")
+        #expect(tests.qemu.cpu == "max")
+        let args = ScenarioRunner(settings: tests.qemu, variables: [:], transcriptDirectory: URL(fileURLWithPath: "/tmp")).machine(rom: URL(fileURLWithPath: "/rom"), disk: nil).arguments
+        #expect(args.firstIndex(of: "-cpu").map { args[$0 + 1] } == "max")
+        #expect(!QEMUMachine(bios: "/rom").arguments.contains("-cpu"))
+    }
+
     @Test func rebootsIsReadFromTestsToml() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-reboots-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -18,6 +18,8 @@ import Testing
         #expect(tests.scenarios.filter { $0.disk == .sss }.map(\.tang) == [.up, .down])
         #expect(tests.scenarios.first { $0.name == "reseal-update" }?.disk == .tpm2Resealed)
         #expect(tests.qemu.machineType == "pc")
+        // The kernel's AES-NI/SHA-256/crc32c code needs the emulated CPU to offer them.
+        #expect(tests.qemu.cpu == "max")
         #expect(tests.scenarios.first { $0.name == "no-disk" }?.disk == TestScenario.DiskSource.none)
         #expect(tests.scenarios.first { $0.name == "update" }?.rom == .update)
         // Every machine has a TPM: a fresh one, or a named device's for the TPM2 disks.

@@ -38,6 +38,16 @@ printf '/dev/mapper/os / ext4 ro,noatime 0 0\ntmpfs /tmp tmpfs nosuid,nodev 0 0\
 # systemd-firstboot would prompt on the console for locale, time zone and a root password;
 # e2scrub checks writable LVM snapshots (there are none; it only delays the boot).
 for unit in systemd-firstboot.service e2scrub_reap.service e2scrub_all.timer; do ln -sf /dev/null "$root/etc/systemd/system/$unit"; done
+# Units with nothing to do on this machine, each a second or so of the one emulated CPU at boot
+# (docs/qemu-x86.md, "Boot time"): the board's kernel has no loadable modules (no
+# CONFIG_MODULES), so modprobe@*.service and systemd-modules-load.service load nothing; the
+# root is the verity device the unlocker mounted read-only, so systemd-remount-fs.service has
+# nothing to remount; systemd-network-generator.service turns ip= kernel arguments into
+# networkd files, and the firmware's command line has none (the unlocker's ownerboot.net is
+# its own). An owner who adds modules or ip= removes the mask in the board overlay.
+for unit in modprobe@.service systemd-modules-load.service systemd-remount-fs.service systemd-network-generator.service; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+done
 # The board's small kernel caps pid_max at 32768 (CONFIG_BASE_SMALL): systemd's 4194304 would
 # fail systemd-sysctl.service, so that one setting is masked.
 ln -sf /dev/null "$root/etc/sysctl.d/50-pid-max.conf"
@@ -50,7 +60,12 @@ printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/ne
 cat > "$root/etc/systemd/system/ownerboot-ssh-hostkeys.service" <<'EOF'
 [Unit]
 Description=ownerboot: make this device's SSH host keys (first boot)
-Before=ssh.service
+# The writable /etc is there before systemd starts (the unlocker mounts the state's overlay):
+# no need to wait for basic.target, so the key is made while udev and journald start instead
+# of holding sshd (and so multi-user.target) back on a first boot.
+DefaultDependencies=no
+Before=ssh.service shutdown.target
+Conflicts=shutdown.target
 ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
 
 [Service]
