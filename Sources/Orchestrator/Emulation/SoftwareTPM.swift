@@ -10,7 +10,7 @@ public final class SoftwareTPM: @unchecked Sendable {
     /// The directory holding the control socket: short, because a Unix socket path is at most
     /// 107 bytes and a scenario's work directory can be deep.
     private let socketDirectory: URL
-    private let process = Process()
+    private var process = Process()
 
     public var socketPath: String { socketDirectory.appendingPathComponent("ctrl").path }
 
@@ -31,7 +31,12 @@ public final class SoftwareTPM: @unchecked Sendable {
 
     /// `loopback`: instead of QEMU, the device's TPM serves host tools (enrolment) on a
     /// 127.0.0.1 port, already started up; nothing listens beyond loopback.
-    public init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval = 10) throws {
+    public convenience init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval = 10) throws {
+        try self.init(stateDirectory: stateDirectory, loopback: loopback, timeout: timeout, ports: Self.candidatePort)
+    }
+
+    /// `ports` draws the loopback command port to try (its control channel is the next one).
+    init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval, ports: () -> Int) throws {
         self.stateDirectory = stateDirectory
         guard let binary = ProcessRunner.which("swtpm") else { throw SoftwareTPMError.notInstalled }
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
@@ -39,33 +44,57 @@ public final class SoftwareTPM: @unchecked Sendable {
         var buffer = Array(template.utf8CString)
         guard mkdtemp(&buffer) != nil else { throw SoftwareTPMError.socketDirectory(template) }
         socketDirectory = URL(fileURLWithPath: String(cString: buffer))
-        process.executableURL = URL(fileURLWithPath: binary)
-        let port = Int.random(in: 20000..<30000) * 2
-        if loopback {
-            process.arguments = [
+        guard loopback else {
+            try start(binary: binary, arguments: [
                 "socket", "--tpm2", "--tpmstate", "dir=\(stateDirectory.path)",
-                "--server", "type=tcp,port=\(port),bindaddr=127.0.0.1", "--ctrl", "type=tcp,port=\(port + 1),bindaddr=127.0.0.1",
-                "--flags", "startup-clear",
-            ]
-            tcti = "swtpm:host=127.0.0.1,port=\(port)"
-            self.port = port
-        } else {
-            process.arguments = [
-                "socket", "--tpm2", "--tpmstate", "dir=\(stateDirectory.path)",
-                "--ctrl", "type=unixio,path=\(socketDirectory.appendingPathComponent("ctrl").path)",
-                "--terminate",
-            ]
+                "--ctrl", "type=unixio,path=\(socketPath)", "--terminate",
+            ], ready: { FileManager.default.fileExists(atPath: self.socketPath) }, timeout: timeout)
+            return
         }
+        // Scenarios run side by side, so two loopback TPMs can draw the same pair: a port taken
+        // between the check and swtpm's bind makes swtpm exit ("Address already in use"), and
+        // another pair is drawn. The pairs lie below Linux's ephemeral range (32768-60999), so
+        // no outgoing connection on this machine holds one.
+        for attempt in 1...Self.portAttempts {
+            let port = ports()
+            guard !Self.accepts(port: port), !Self.accepts(port: port + 1) else { continue }
+            do {
+                try start(binary: binary, arguments: [
+                    "socket", "--tpm2", "--tpmstate", "dir=\(stateDirectory.path)",
+                    "--server", "type=tcp,port=\(port),bindaddr=127.0.0.1", "--ctrl", "type=tcp,port=\(port + 1),bindaddr=127.0.0.1",
+                    "--flags", "startup-clear",
+                ], ready: { Self.accepts(port: port) }, timeout: timeout)
+                tcti = "swtpm:host=127.0.0.1,port=\(port)"
+                self.port = port
+                return
+            } catch SoftwareTPMError.didNotStart(_, let output) where output.contains("Address already in use") && attempt < Self.portAttempts {
+                process = Process()
+            }
+        }
+        throw SoftwareTPMError.noFreePort(attempts: Self.portAttempts)
+    }
+
+    static let portAttempts = 8
+
+    /// An even loopback port for the command channel (its control channel is the next one).
+    static func candidatePort() -> Int { Int.random(in: 10_000..<16_000) * 2 }
+
+    /// Runs swtpm with `arguments` and waits (at most `timeout` seconds) until `ready`; on
+    /// failure, stops it and reports what it printed.
+    private func start(binary: String, arguments: [String], ready: () -> Bool, timeout: TimeInterval) throws {
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
         let log = Pipe()
         process.standardOutput = log
         process.standardError = log
         try process.run()
         RunningMachines.shared.add(process)
         let deadline = Date().addingTimeInterval(timeout)
-        while !(loopback ? Self.accepts(port: port) : FileManager.default.fileExists(atPath: socketPath)) {
+        // A listener that is not this swtpm (it exited on a bind failure) does not count.
+        while !(ready() && process.isRunning) {
             guard process.isRunning, Date() < deadline else {
                 let output = process.isRunning ? "" : String(decoding: log.fileHandleForReading.availableData, as: UTF8.self)
-                close()
+                stop()
                 throw SoftwareTPMError.didNotStart(state: stateDirectory.path, output: output)
             }
             usleep(20_000)
@@ -91,6 +120,12 @@ public final class SoftwareTPM: @unchecked Sendable {
     /// Stops swtpm (if QEMU has not already ended it) and removes the socket directory; the
     /// state directory stays, it is the device's TPM.
     public func close() {
+        stop()
+        try? FileManager.default.removeItem(at: socketDirectory)
+    }
+
+    /// Ends swtpm if it still runs.
+    private func stop() {
         if process.isRunning {
             // swtpm keeps its state on disk after every command; a server-mode swtpm does not
             // always leave on SIGTERM, so it gets two seconds and then SIGKILL.
@@ -101,7 +136,6 @@ public final class SoftwareTPM: @unchecked Sendable {
             process.waitUntilExit()
         }
         RunningMachines.shared.remove(process)
-        try? FileManager.default.removeItem(at: socketDirectory)
     }
 }
 
@@ -110,12 +144,14 @@ public enum SoftwareTPMError: UserFacingError, Equatable {
     case notInstalled
     case socketDirectory(String)
     case didNotStart(state: String, output: String)
+    case noFreePort(attempts: Int)
 
     public var message: String {
         switch self {
         case .notInstalled: return "swtpm is not installed (a scenario asks for a TPM)"
         case .socketDirectory(let path): return "could not create a directory for the TPM socket (\(path))"
         case .didNotStart(let state, let output): return "swtpm with state \(state) did not start: \(output)"
+        case .noFreePort(let attempts): return "no free pair of loopback ports for swtpm in \(attempts) tries (ports 20000-31999)"
         }
     }
 
@@ -124,6 +160,7 @@ public enum SoftwareTPMError: UserFacingError, Equatable {
         case .notInstalled: return "run scripts/setup.sh (it installs swtpm), or `apt-get install swtpm swtpm-tools`"
         case .socketDirectory: return "check that the temporary directory is writable"
         case .didNotStart: return "remove the state directory if it is damaged; check that `swtpm socket --tpm2 --help` runs"
+        case .noFreePort: return "stop other swtpm instances listening on 127.0.0.1 (`ss -ltnp | grep swtpm`) and run again"
         }
     }
 }

@@ -3,11 +3,11 @@ import Foundation
 import Support
 
 /// What the latest build of a board left in the store, as the QEMU tests need it: the ROM,
-/// the OS image, the previous generation's ROM, and the values the console should show
+/// the OS image, and the values the console should show
 /// (read from the ROM's own manifest, so a test checks what is really in the image).
 public enum BuiltArtifacts {
-    /// The generation with `setHash` (what the checkout builds) and, for updates, the most
-    /// recent other generation of the board whose outputs are still in the store.
+    /// The generation with `setHash` (what the checkout builds); an update's previous release
+    /// is `PreviousRelease`'s, never another generation of the store.
     public static func of(board: Board, setHash: String, store: Store) throws -> BoardTestSession.Artifacts {
         let generations = try store.generations(board: board.name)
         guard let current = generations.first(where: { $0.setHash == setHash }) else { throw ArtifactError.notBuilt(board: board.name) }
@@ -18,7 +18,6 @@ public enum BuiltArtifacts {
         let isVerity = FileManager.default.fileExists(atPath: verityImage.path)
         let os = isVerity ? verityImage : osFolder.appendingPathComponent("os.ext4")
         let hashOffset = isVerity ? (try? String(contentsOf: osFolder.appendingPathComponent("hash_offset"), encoding: .utf8)).flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } : nil
-        let previous = generations.filter { $0.setHash != setHash }.reversed().lazy.compactMap { try? romPath($0, board: board, store: store) }.first
         guard let bytes = FileManager.default.contents(atPath: rom.path),
               let manifest = try OwnerbootManifest.read(fromImage: Array(bytes)) else {
             throw ArtifactError.noManifest(path: rom.path)
@@ -31,7 +30,7 @@ public enum BuiltArtifacts {
         var variables = ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash]
         if let root = manifest.osRootHash { variables["os_root_hash"] = root }
         var artifacts = BoardTestSession.Artifacts(
-            rom: rom, osImage: os, previousROM: previous, variables: variables,
+            rom: rom, osImage: os, previousROM: nil, variables: variables,
             luksUUID: board.rootUUID, kernel: kernel, initrd: initrd)
         if isVerity, let slotB = board.slotBUUID, let state = board.stateUUID {
             artifacts.verityLayout = DiskProvisioner.VerityLayout(slotBUUID: slotB, stateUUID: state)

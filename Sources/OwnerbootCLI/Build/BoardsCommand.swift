@@ -60,6 +60,7 @@ struct BoardsCommand: ParsableCommand {
             if let protection = row.protection { print("  protection: \(protection)") }
             printProtection(row.flashProtection)
             print("  unlock: \(row.unlock.joined(separator: ", "))" + (row.tpm.map { $0 == "2.0" ? " (TPM 2.0)" : $0 == "none" ? " (no TPM: no TPM2 unlock)" : " (TPM \($0): no TPM2 unlock)" } ?? ""))
+            print("  OS: \(row.os)")
             guard board != nil else { continue }
             for chip in row.chips {
                 print("  chip \(chip.label): \(([chip.name] + chip.models).joined(separator: " | ")), \(ByteSize.format(chip.sizeBytes)) at ROM \(ByteRange(start: chip.offset, length: chip.sizeBytes))")
@@ -69,7 +70,6 @@ struct BoardsCommand: ParsableCommand {
             if let d = row.descriptor {
                 print("  Intel flash descriptor: ownerboot writes \(d.writeRegions.joined(separator: ", ")) (built for BIOS region \(ByteRange(start: d.biosStart, length: d.biosLength))); the other regions stay the owner's")
             }
-            print("  OS: \(row.os)")
             print("  write protection: \(row.writeProtect.map { "\(ByteRange(start: $0.start, length: $0.length)) \($0.mode.rawValue)" } ?? "none applied by ownerboot")")
         }
     }

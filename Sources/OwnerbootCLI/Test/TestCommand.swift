@@ -25,10 +25,10 @@ struct TestCommand: ParsableCommand {
         var artifacts = current.artifacts
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
         let chosen = tests.scenarios.filter { scenarios.isEmpty || scenarios.contains($0.name) }
-        if PreviousRelease.needed(scenarios: chosen, artifacts: artifacts) {
-            // A first test on a fresh home has only one generation: make the older one the
-            // update scenario starts from, as a release before this one would have been.
-            progress.note("no earlier generation of \(board.name) in the store: building its previous release (the board with one comment line added to a builder; not recorded as a generation)")
+        if PreviousRelease.needed(scenarios: chosen) {
+            // The older generation the update scenario starts from, as a release before this
+            // one would have been: the same every time, whatever else the home holds.
+            progress.note("building the previous release of \(board.name) (the board with one comment line added to a builder; not recorded as a generation)")
             artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
         }
         if chosen.contains(where: { $0.rom == .update || $0.rom == .promote }), let previous = artifacts.previousROM {

@@ -52,14 +52,15 @@ import Testing
         #expect(try fixture.builder().build(try fixture.plan()).generation == 2)
     }
 
-    @Test func itIsNeededOnlyForAnUpdateScenarioWithoutAnEarlierGeneration() {
+    @Test func itIsNeededByAnUpdateAPromotionOrAResealedDiskOnly() {
         let update = TestScenario(name: "update", description: "", rom: .update, disk: .none, timeout: 1, steps: [])
+        let promote = TestScenario(name: "promote", description: "", rom: .promote, disk: .none, timeout: 1, steps: [])
+        let resealed = TestScenario(name: "reseal-update", description: "", rom: .built, disk: .tpm2Resealed, timeout: 1, steps: [])
         let boot = TestScenario(name: "boot", description: "", rom: .built, disk: .none, timeout: 1, steps: [])
-        let none = BoardTestSession.Artifacts(rom: URL(fileURLWithPath: "/r"), osImage: URL(fileURLWithPath: "/o"), previousROM: nil, variables: [:], luksUUID: nil)
-        var some = none
-        some.previousROM = URL(fileURLWithPath: "/p")
-        #expect(PreviousRelease.needed(scenarios: [boot, update], artifacts: none))
-        #expect(!PreviousRelease.needed(scenarios: [boot], artifacts: none))
-        #expect(!PreviousRelease.needed(scenarios: [boot, update], artifacts: some))
+        #expect(PreviousRelease.needed(scenarios: [boot, update]))
+        #expect(PreviousRelease.needed(scenarios: [promote]))
+        #expect(PreviousRelease.needed(scenarios: [boot, resealed]))
+        #expect(!PreviousRelease.needed(scenarios: [boot]))
+        #expect(!PreviousRelease.needed(scenarios: []))
     }
 }
