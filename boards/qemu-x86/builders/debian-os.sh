@@ -44,7 +44,7 @@ for unit in systemd-firstboot.service e2scrub_reap.service e2scrub_all.timer; do
 # root is the verity device the unlocker mounted read-only, so systemd-remount-fs.service has
 # nothing to remount; systemd-network-generator.service turns ip= kernel arguments into
 # networkd files, and the firmware's command line has none (the unlocker's ownerboot.net is
-# its own). An owner who adds modules or ip= removes the mask in the board overlay.
+# its own). A board whose kernel gains modules, or whose command line ip=, drops them here.
 for unit in modprobe@.service systemd-modules-load.service systemd-remount-fs.service systemd-network-generator.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
