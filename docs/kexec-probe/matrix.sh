@@ -7,7 +7,7 @@ run() {
     name=$1; shift
     env "$@" sh "$HERE/run.sh" > "$P/run-$name.log" 2>&1
     echo "== $name ($*)"
-    grep -a -E 'KSYM|probe[12]: |kexec_core|kexec_file|Lockdown|lockdown|Kernel panic|Run /init|Out of memory|Killed|Failed to' "$P/run-$name.log" \
+    grep -a -E 'KSYM|tpm|TPM|probe[12]: |kexec_core|kexec_file|Lockdown|lockdown|Kernel panic|Run /init|Out of memory|Killed|Failed to' "$P/run-$name.log" \
         | grep -a -v 'Command line' | cut -c1-200
 }
 if [ $# -gt 0 ]; then for n in "$@"; do case $n in
@@ -21,6 +21,7 @@ if [ $# -gt 0 ]; then for n in "$@"; do case $n in
     lockdown-unsigned-s) run lockdown-unsigned-s MODE=tools-s DISK=unsigned EXTRA=lockdown=integrity;;
     lean) run lean MODE=ob EXTRA=probe.mods=virtio_pci,virtio_blk,dm-crypt,dm-verity,ext4,crc32c_generic,xts,ecb;;
     kallsyms) run kallsyms MODE=ob EXTRA=probe.kallsyms=1;;
+    tpm) run tpm MODE=ob TPM=1;;
     mem512) run mem512 MODE=ob MEM=512;;
     mem384) run mem384 MODE=ob MEM=384;;
     mem256) run mem256 MODE=ob MEM=256;;

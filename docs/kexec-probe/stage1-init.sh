@@ -60,7 +60,7 @@ s=/stage2
 mkdir -p $s/bin $s/sbin $s/dev $s/proc $s/sys $s/run/cryptsetup $s/tmp $s/mnt $s/etc/ob
 cp -a /bin/busybox $s/bin/
 ln -s busybox $s/bin/sh
-cp -a /sbin/cryptsetup /sbin/veritysetup $s/sbin/
+cp -a /sbin/cryptsetup /sbin/veritysetup /sbin/ob-pcr-extend $s/sbin/
 # Stage 1's own libraries (cryptsetup's closure), not its kernel's modules.
 cp -a /lib /lib64 $s/
 rm -rf $s/lib/modules $s/lib/x86_64-linux-gnu/libxen* $s/lib/x86_64-linux-gnu/libyajl*
@@ -100,6 +100,12 @@ case "$mode" in
     ob) ob-kexec "$kernel" /stage2.cpio "$cmd" || fail "ob-kexec (kexec_file_load)";;
 esac
 t "loaded with $mode; free memory: $(grep MemAvailable /proc/meminfo)"
+# kexec extends no PCR: stage 1 measures what it hands over (here: the OS kernel into PCR 8).
+if [ -e /dev/tpm0 ]; then
+    echo "probe1: PCR 8 before: $(cat /sys/class/tpm/tpm0/pcr-sha256/8)"
+    ob-pcr-extend 8 "$(sha256sum $kernel | cut -d' ' -f1)" || fail "ob-pcr-extend"
+    echo "probe1: PCR 8 after extending with the OS kernel's hash: $(cat /sys/class/tpm/tpm0/pcr-sha256/8)"
+fi
 umount /mnt
 [ -n "$verity" ] && veritysetup close os
 cryptsetup close root

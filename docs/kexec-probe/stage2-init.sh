@@ -37,6 +37,12 @@ else
     mount -t ext4 -o ro /dev/mapper/root /mnt || fail "mount root"
 fi
 t "root mounted; marker: $(cat /mnt/marker)"
+# The TPM after the hand-over: the PCRs stage 1 extended are kept (no TPM reset), and the OS
+# kernel's driver still talks to it (the old kernel sent TPM2_Shutdown in its device shutdown).
+if [ -e /dev/tpm0 ]; then
+    echo "probe2: PCR 8 under the OS kernel: $(cat /sys/class/tpm/tpm0/pcr-sha256/8)"
+    ob-pcr-extend 8 0000000000000000000000000000000000000000000000000000000000000000 && echo "probe2: PCR 8 after a stage-2 extend: $(cat /sys/class/tpm/tpm0/pcr-sha256/8)"
+fi
 grep -E 'MemTotal|MemAvailable' /proc/meminfo | sed 's/^/probe2: /'
 echo "probe2: PROBE-OK"
 poweroff -f
