@@ -7,6 +7,7 @@
 # the PBKDF). Outputs: $P/$OUT.img, $P/$OUT.roothash, $P/$OUT.verity_offset, $P/$OUT.luks_uuid.
 # UNSIGNED=1 strips the kernel's Authenticode signature (osslsigncode remove-signature), to see
 # whether kexec_file_load wants a signed kernel.
+# TAMPER=1 changes one byte of the kernel after veritysetup format.
 set -eu
 P=${P:-/var/tmp/kexec-probe}
 KVER=${KVER:-6.1.0-57-amd64}
@@ -39,6 +40,14 @@ veritysetup format --hash-offset="$offset" --salt=$(printf probe | sha256sum | c
     --uuid=0d1c5e2a-0000-4000-8000-000000000003 "$P/os.img" "$P/os.img" > "$P/$OUT.verity.txt"
 sed -n 's/^Root hash:[[:space:]]*//p' "$P/$OUT.verity.txt" > "$P/$OUT.roothash"
 echo "$offset" > "$P/$OUT.verity_offset"
+# TAMPER=1: change one byte of the kernel after the hash tree was made (a tampered root): stage
+# 1 must not be able to read, so not kexec, that kernel.
+if [ "${TAMPER:-0}" = 1 ]; then
+    block=$(debugfs -R "bmap /boot/vmlinuz-$KVER 100" "$P/os.img" 2>/dev/null)
+    byte=$(dd if="$P/os.img" bs=1 skip=$((block * 4096 + 7)) count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+    printf "$(printf '\\%03o' $(((byte + 1) % 256)))" | dd of="$P/os.img" bs=1 seek=$((block * 4096 + 7)) conv=notrunc 2>/dev/null
+    echo "tampered: byte $((block * 4096 + 7)) (file block 100 of the kernel, fs block $block): $byte -> $(((byte + 1) % 256))"
+fi
 # Offline LUKS2 as DiskProvisioner does it: 32 MiB reserved for the header.
 cp "$P/os.img" "$P/$OUT.img"
 truncate -s +32M "$P/$OUT.img"

@@ -22,6 +22,7 @@ if [ $# -gt 0 ]; then for n in "$@"; do case $n in
     lean) run lean MODE=ob EXTRA=probe.mods=virtio_pci,virtio_blk,dm-crypt,dm-verity,ext4,crc32c_generic,xts,ecb;;
     kallsyms) run kallsyms MODE=ob EXTRA=probe.kallsyms=1;;
     tpm) run tpm MODE=ob TPM=1;;
+    tampered) run tampered MODE=ob DISK=tampered;;
     mem512) run mem512 MODE=ob MEM=512;;
     mem384) run mem384 MODE=ob MEM=384;;
     mem256) run mem256 MODE=ob MEM=256;;
