@@ -35,6 +35,9 @@ public struct GenerationFacts: Sendable {
     /// In build order (the ROM last).
     public var components: [Component]
     public var boardFiles: [BoardFile]
+    /// The OS packages installed in the image (its `packages.txt`, matched to the lock's
+    /// pins); nil without an `[os]` image.
+    public var osInstalled: [LockFile.Package]?
     /// The SOURCE_DATE_EPOCH the set was built with; the documents' timestamps come from it.
     public var sourceDateEpoch: Int
 
@@ -58,6 +61,7 @@ public struct GenerationFacts: Sendable {
         var sources: [(spec: SourceSpec, derivation: Derivation, lock: LockFile.Source)] = []
         var components: [Component] = []
         var boardFiles: [String: BoardFile] = [:]
+        var osInstalled: [LockFile.Package]?
         for step in plan.steps {
             switch step.derivation.kind {
             case .source:
@@ -68,6 +72,9 @@ public struct GenerationFacts: Sendable {
                     throw ProvenanceError.missingOutput(component: step.derivation.name, path: output.path)
                 }
                 let (files, members) = try scanner.scan(output)
+                if step.derivation.name == BuildPlan.osComponent, let pinned = lock.os?.packages {
+                    osInstalled = try InstalledOSPackages.read(outputDirectory: output, pinned: pinned)
+                }
                 var packages = Set<String>()
                 for file in files + members {
                     let fileName = (file.path as NSString).lastPathComponent
@@ -91,7 +98,7 @@ public struct GenerationFacts: Sendable {
         return GenerationFacts(
             board: board, lock: lock, generation: generation, buildEnvironment: buildEnvironment,
             sources: sources.sorted { $0.spec.name < $1.spec.name }, components: components,
-            boardFiles: boardFiles.values.sorted { $0.name < $1.name },
+            boardFiles: boardFiles.values.sorted { $0.name < $1.name }, osInstalled: osInstalled,
             sourceDateEpoch: board.buildEnvironment?.sourceDateEpoch ?? Int(generation.createdAt.timeIntervalSince1970))
     }
 

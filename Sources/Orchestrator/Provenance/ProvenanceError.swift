@@ -9,6 +9,7 @@ public enum ProvenanceError: UserFacingError, Equatable {
     /// An output the generation names is missing from the store.
     case missingOutput(component: String, path: String)
     case unreadable(path: String, reason: String)
+    case unpinnedOSPackage(path: String, line: Int, package: String)
 
     public var message: String {
         switch self {
@@ -17,6 +18,7 @@ public enum ProvenanceError: UserFacingError, Equatable {
             return "generation \(number) of \(board) recorded set \(recorded), but its board snapshot plans \(planned)"
         case .missingOutput(let component, let path): return "the \(component) output \(path) is not in the store"
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .unpinnedOSPackage(let path, let line, let package): return "\(path):\(line): the OS image holds \(package), which the board's lock does not pin: the image is not the pinned system"
         }
     }
 
@@ -26,6 +28,7 @@ public enum ProvenanceError: UserFacingError, Equatable {
         case .setMismatch: return "ownerboot's hashing changed since that generation; describe a generation built by this version"
         case .missingOutput(let component, _): return "rebuild the generation (`ownerboot build … --generation N`) to bring \(component) back, then `ownerboot store verify`"
         case .unreadable: return "check the file's permissions, then `ownerboot store verify`"
+        case .unpinnedOSPackage: return "run `ownerboot store verify` (a changed output) and rebuild the os component; if it comes back, the OS builder installs from outside /inputs/os-packages"
         }
     }
 }

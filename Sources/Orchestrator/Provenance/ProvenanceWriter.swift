@@ -80,12 +80,15 @@ public struct ProvenanceWriter: Sendable {
                                       uri: facts.purl(name: package.name, version: package.version, arch: package.architecture),
                                       digest: ["sha256": sha256], annotations: ["role": "build-environment"]))
         }
-        // The OS image's pinned closure ([os]): the .debs mmdebstrap installed into it.
+        // The OS image's pinned closure ([os]): every .deb is in the repository the OS build
+        // reads; "os-image" marks those dpkg lists in the finished image, "os-repository" the
+        // pins it offered but mmdebstrap did not install.
+        let installed = Set((facts.osInstalled ?? []).map(\.debFileName))
         for package in facts.lock.os?.packages ?? [] {
             guard let sha256 = package.sha256 else { continue }
             dependencies.append(.init(name: "\(package.name)_\(package.version)_\(package.architecture).deb",
                                       uri: facts.purl(name: package.name, version: package.version, arch: package.architecture),
-                                      digest: ["sha256": sha256], annotations: ["role": "os-image"]))
+                                      digest: ["sha256": sha256], annotations: ["role": installed.contains(package.debFileName) ? "os-image" : "os-repository"]))
         }
         for file in facts.boardFiles {
             dependencies.append(.init(name: "boards/\(board)/\(file.name)", digest: ["sha256": file.sha256], annotations: ["role": "board-file"]))

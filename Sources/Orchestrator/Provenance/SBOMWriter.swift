@@ -130,9 +130,9 @@ public struct SBOMWriter: Sendable {
             }
             for package in component.packages { if let deb = debIDs[package] { relate(id, "CONTAINS", deb) } }
         }
-        // The OS image's pinned packages (`[os]`, the lock's "os" closure): mmdebstrap installs
-        // exactly these .debs into the image, so the os component contains every one of them.
-        if let osPackages = facts.lock.os?.packages, let osID = componentIDs[BuildPlan.osComponent] {
+        // The OS image's packages: those dpkg lists in the finished image (each pinned by the
+        // lock), not the whole pinned closure, part of which mmdebstrap never installs.
+        if let osPackages = facts.osInstalled, let osID = componentIDs[BuildPlan.osComponent] {
             for package in osPackages.sorted(by: { $0.name < $1.name }) {
                 let id = ids.make("OSDeb-\(package.name)")
                 packages.append(.init(
