@@ -1,10 +1,10 @@
 import Foundation
 import Testing
-@testable import OwnerbootCLI
+import Orchestrator
 
 /// `bench boot` reads systemd-analyze's line from a console transcript, in every unit systemd
 /// prints (a slow emulated boot passes a minute).
-struct BenchBootTests {
+struct SystemdAnalyzeTests {
     @Test func startupLineInSecondsAndMinutes() throws {
         let fast = try #require(SystemdAnalyze("root@qemu-x86:~# systemd-analyze | head -1\r\nStartup finished in 8.421s (kernel) + 14.402s (userspace) = 22.823s \r\nanalyzed-2\r\n"))
         #expect(abs(fast.kernel - 8.421) < 1e-9 && abs(fast.userspace - 14.402) < 1e-9)
