@@ -67,8 +67,7 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             global.bootstrapLogging()
             let board = try BoardSelection.load(board, global: global)
-            let current = try CurrentBuild.make(board: board, json: false)
-            defer { current.progress.finish() }
+            let current = try CurrentBuild.make(board: board, json: false, scenarios: [scenario])
             current.progress.finish()
             var tests = current.tests
             if let cpu { tests.qemu.cpu = cpu }

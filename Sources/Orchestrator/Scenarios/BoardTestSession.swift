@@ -115,15 +115,7 @@ public struct BoardTestSession: Sendable {
         return results.values
     }
 
-    func select(_ names: [String]) throws -> [TestScenario] {
-        if names.isEmpty { return tests.scenarios }
-        return try names.map { name in
-            guard let scenario = tests.scenarios.first(where: { $0.name == name }) else {
-                throw TestSessionError.unknownScenario(name: name, known: tests.scenarios.map(\.name))
-            }
-            return scenario
-        }
-    }
+    func select(_ names: [String]) throws -> [TestScenario] { try tests.scenarios(named: names) }
 
     /// `{pcr0}`…`{pcr7}`: the PCRs predicted for the ROM this scenario boots (fallback path),
     /// `{event0}`…: its predicted measurement log, line by line; `{normal_pcr0}`…,

@@ -13,8 +13,10 @@ struct CurrentBuild {
 
     /// The caller finishes `progress` (a `defer` right after, so an error clears the live
     /// display before it is printed).
-    static func make(board: Board, json: Bool) throws -> CurrentBuild {
+    /// `scenarios`: the names asked for, checked before the build (which can take minutes).
+    static func make(board: Board, json: Bool, scenarios: [String] = []) throws -> CurrentBuild {
         let tests = try TestScenarioLoader().load(board.directory.appendingPathComponent("tests.toml"))
+        _ = try tests.scenarios(named: scenarios)
         let store = try Store()
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
         let progress = ProgressRenderer.standard(json: json)

@@ -18,13 +18,13 @@ struct TestCommand: ParsableCommand {
         global.bootstrapLogging()
         let board = try BoardSelection.load(board, global: global)
         // Build first: the test boots exactly what this checkout builds.
-        let current = try CurrentBuild.make(board: board, json: json)
+        let current = try CurrentBuild.make(board: board, json: json, scenarios: scenarios)
         let (tests, builder, progress, summary) = (current.tests, current.builder, current.progress, current.summary)
         // On any error the live display is cleared before the error is printed.
         defer { progress.finish() }
         var artifacts = current.artifacts
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
-        let chosen = tests.scenarios.filter { scenarios.isEmpty || scenarios.contains($0.name) }
+        let chosen = try tests.scenarios(named: scenarios)
         if PreviousRelease.needed(scenarios: chosen) {
             // The older generation the update scenario starts from, as a release before this
             // one would have been: the same every time, whatever else the home holds.
