@@ -23,6 +23,8 @@
  * Usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME]   (-t: a TPM simulator's raw
  * command port on 127.0.0.1, for host tests; -o: open LUKSDEVICE as /dev/mapper/NAME with the
  * key instead of printing it)
+ *        ob-unlock -x PCR FILE   (before a kexec hand-over: extend PCR with FILE's digest on
+ * /dev/tpm0, TPM 2.0 or 1.2; prints FILE's SHA-256)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -637,14 +639,62 @@ static unsigned char *jwe_decrypt(const char *protected64, const char *iv64, con
     return plain;
 }
 
+/* -x PCR FILE: extend PCR with FILE's digest before a kexec hand-over (kexec itself measures
+ * nothing, so what the OS's kernel is would not reach the TPM). TPM 2.0: TPM2_PCR_Extend of
+ * the SHA-256 bank; TPM 1.2 (the X230's): TPM_Extend with the SHA-1 digest. Prints the SHA-256. */
+static int measure(const char *device, long pcr, const char *path) {
+    if (pcr < 0 || pcr > 23) fail(1, "usage: ob-unlock -x PCR FILE (PCR 0-23)");
+    FILE *file = fopen(path, "rb");
+    if (!file) fail(1, "cannot open the file to measure");
+    EVP_MD_CTX *sha256 = EVP_MD_CTX_new(), *sha1 = EVP_MD_CTX_new();
+    if (!sha256 || !sha1 || !EVP_DigestInit_ex(sha256, EVP_sha256(), NULL) || !EVP_DigestInit_ex(sha1, EVP_sha1(), NULL)) fail(1, "no SHA-256/SHA-1");
+    static unsigned char chunk[1 << 16];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, file)) > 0) { EVP_DigestUpdate(sha256, chunk, got); EVP_DigestUpdate(sha1, chunk, got); }
+    if (ferror(file)) fail(1, "cannot read the file to measure (a verity error?)");
+    fclose(file);
+    unsigned char d256[32], d1[20];
+    EVP_DigestFinal_ex(sha256, d256, NULL);
+    EVP_DigestFinal_ex(sha1, d1, NULL);
+    EVP_MD_CTX_free(sha256);
+    EVP_MD_CTX_free(sha1);
+    /* The TPM's version from sysfs (tpm_version_major: "1" or "2"); TPM 2.0 if it is not there. */
+    int major = 2;
+    FILE *version = fopen("/sys/class/tpm/tpm0/tpm_version_major", "r");
+    if (version) { if (fscanf(version, "%d", &major) != 1) major = 2; fclose(version); }
+    tpm_fd = open(device, O_RDWR);
+    if (tpm_fd < 0) fail(6, "no TPM device to measure into");
+    buf_t c, r;
+    uint32_t rc;
+    if (major == 1) {
+        start(&c, 0x00C1, 0x14);            /* TPM_TAG_RQU_COMMAND, TPM_ORD_Extend */
+        put32(&c, (uint32_t)pcr);
+        putbytes(&c, d1, sizeof d1);
+    } else {
+        start(&c, 0x8002, 0x182);           /* TPM_ST_SESSIONS, TPM2_CC_PCR_Extend */
+        put32(&c, (uint32_t)pcr);
+        password_session(&c);
+        put32(&c, 1);                       /* TPML_DIGEST_VALUES: one, SHA-256 */
+        put16(&c, 0x000B);
+        putbytes(&c, d256, sizeof d256);
+    }
+    rc = transact(&c, &r);
+    close(tpm_fd);
+    if (rc != 0) { fprintf(stderr, "ob-unlock: the TPM refused the PCR extend (response code 0x%x)\n", rc); return 1; }
+    for (size_t i = 0; i < sizeof d256; i++) printf("%02x", d256[i]);
+    printf("\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
     int port = 0;
+    if (argc == 4 && !strcmp(argv[1], "-x")) return measure("/dev/tpm0", strtol(argv[2], NULL, 10), argv[3]);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-d") && i + 1 < argc) device = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
-        else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase]");
+        else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase] | ob-unlock -x PCR FILE");
     }
     static char input[TOKEN_LIMIT + 1];
     size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
@@ -671,7 +721,18 @@ int main(int argc, char **argv) {
     if (child == 0) {
         close(fds[1]);
         dup2(fds[0], 0);
-        execlp("cryptsetup", "cryptsetup", "open", "--key-file=-", luks, name, (char *)NULL);
+        /* Before a kexec hand-over (OB_VOLUME_KEY_FILE set by the unlocker), the key yields the
+         * volume key instead (one PBKDF run, as `open` costs); the unlocker opens the disk with
+         * it and passes it, in RAM, to the OS kernel's stage 2. The dump's text is not shown. */
+        const char *vkfile = getenv("OB_VOLUME_KEY_FILE");
+        if (vkfile && *vkfile) {
+            int null = open("/dev/null", O_WRONLY);
+            if (null >= 0) dup2(null, 1);
+            execlp("cryptsetup", "cryptsetup", "luksDump", "--dump-volume-key", "--volume-key-file", vkfile,
+                   "--batch-mode", "--key-file=-", luks, (char *)NULL);
+        } else {
+            execlp("cryptsetup", "cryptsetup", "open", "--key-file=-", luks, name, (char *)NULL);
+        }
         _exit(127);
     }
     close(fds[0]);

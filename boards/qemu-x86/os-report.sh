@@ -17,4 +17,5 @@ state=$(systemctl is-system-running --wait 2>/dev/null)
 failed=$(systemctl list-units --state=failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')
 root=$(findmnt -n -o OPTIONS / | cut -d, -f1)
 echo "ownerboot-os: board=$board generation=$generation set=$set_hash$half verity=$verity"
-echo "ownerboot-os: system=$state root=$root failed=[${failed% }]"
+# The kernel: the ROM's, or on a kexec board the OS's own (Debian's), started by the unlocker.
+echo "ownerboot-os: system=$state root=$root failed=[${failed% }] ssh=$(systemctl is-active ssh) kernel=$(uname -r)"

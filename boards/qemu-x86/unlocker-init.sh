@@ -4,6 +4,11 @@
 # With ownerboot.verity= on the command line the root is a dm-verity image: it is opened with
 # that pinned root hash and read-only, beside a LUKS2 state partition for /var and /etc changes.
 # On any failure it says what failed and opens a rescue shell: it never lets the kernel panic.
+# With ownerboot.kexec=1 (boards whose flash kernel is too small for the OS: [os] kernel =
+# "kexec") this is stage 1: it opens and verifies the root as above, then starts the verified
+# root's own kernel (kexec) with a stage-2 initramfs built here in RAM: this script and its
+# tools, the OS kernel's modules for the disk, and the volume keys, so stage 2 opens the same
+# containers without asking again and goes on to systemd (docs/kexec.md).
 export PATH=/bin:/sbin
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec 0</dev/console 1>/dev/console 2>&1
@@ -35,6 +40,15 @@ verity_offset=$(arg ownerboot.verity_offset)
 state_uuid=$(arg ownerboot.state_uuid)
 # Normal/fallback firmware: which set booted (rom.sh puts ownerboot.half= on each payload).
 half=$(arg ownerboot.half) && echo "ownerboot: firmware half=$half"
+# Stage 2 (under the OS's own kernel): stage 1 left the volume keys and the module list here.
+keys=/etc/ownerboot/volume-keys
+if [ -d $keys ]; then
+    echo "ownerboot: stage 2 under the OS kernel $(uname -r): the volume keys came from stage 1"
+    for module in $(cat /etc/ownerboot/modules); do modprobe "$module" || echo "ownerboot: could not load module $module"; done
+fi
+# Stage 1 of a kexec hand-over keeps each container's volume key in RAM for stage 2.
+vkdir=
+[ "$(arg ownerboot.kexec)" = 1 ] && [ ! -d $keys ] && { vkdir=/run/ob-volume-keys; mkdir -p -m 0700 $vkdir; }
 # What the firmware says it is (its manifest's values on the command line), for the console.
 echo "ownerboot: booting board=$(arg ownerboot.board) generation=$(arg ownerboot.generation) set=$(arg ownerboot.set)"
 
@@ -66,9 +80,27 @@ still_closed() {
     for pair in $closed; do [ -e "/dev/mapper/${pair#*:}" ] || left="$left $pair"; done
     closed=${left# }
 }
+# open_luks DEVICE NAME: opens it with the key material on standard input. Before a hand-over
+# the key yields the volume key first (one PBKDF run, as open's), which then opens the container.
+open_luks() {
+    if [ -n "$vkdir" ]; then
+        cryptsetup luksDump --dump-volume-key --volume-key-file "$vkdir/$2" --batch-mode --key-file=- "$1" >/dev/null \
+            && cryptsetup open --volume-key-file "$vkdir/$2" "$1" "$2"
+    else
+        cryptsetup open --key-file=- "$1" "$2"
+    fi
+}
+if [ -d $keys ]; then
+    for pair in $closed; do
+        [ -f "$keys/${pair#*:}" ] && cryptsetup open --volume-key-file "$keys/${pair#*:}" "${pair%%:*}" "${pair#*:}" \
+            || echo "ownerboot: the volume key from stage 1 did not open ${pair%%:*}"
+    done
+    rm -rf $keys
+    still_closed
+fi
 if [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
     for pair in $closed; do
-        cryptsetup open --key-file "$keyfile" "${pair%%:*}" "${pair#*:}" || echo "ownerboot: the key file did not open ${pair%%:*}"
+        open_luks "${pair%%:*}" "${pair#*:}" <"$keyfile" || echo "ownerboot: the key file did not open ${pair%%:*}"
     done
     still_closed
 fi
@@ -76,7 +108,7 @@ fi
 # root needs the passphrase anyway, the same passphrase opens the state (no second wait for a
 # tang that is down). One passphrase prompt at most, for whatever is still locked.
 for pair in $closed; do
-    ob-unattended "${pair%%:*}" "${pair#*:}" || break
+    OB_VOLUME_KEY_FILE=${vkdir:+$vkdir/${pair#*:}} ob-unattended "${pair%%:*}" "${pair#*:}" || break
 done
 still_closed
 attempt=1
@@ -88,10 +120,10 @@ while [ -n "$closed" ] && [ $attempt -le 3 ]; do
     read -r passphrase
     stty echo 2>/dev/null
     echo
-    if printf '%s' "$passphrase" | cryptsetup open --key-file=- "${first%%:*}" "${first#*:}" 2>/tmp/cryptsetup.err; then
+    if printf '%s' "$passphrase" | open_luks "${first%%:*}" "${first#*:}" 2>/tmp/cryptsetup.err; then
         # The same passphrase opens the other containers (the disk was provisioned with one).
         for pair in ${closed#"$first"}; do
-            printf '%s' "$passphrase" | cryptsetup open --key-file=- "${pair%%:*}" "${pair#*:}" \
+            printf '%s' "$passphrase" | open_luks "${pair%%:*}" "${pair#*:}" \
                 || { passphrase=; rescue "the passphrase opened ${first%%:*} but not ${pair%%:*}"; }
         done
         still_closed
@@ -102,6 +134,71 @@ while [ -n "$closed" ] && [ $attempt -le 3 ]; do
 done
 passphrase=
 [ -z "$closed" ] || rescue "could not unlock ${closed%%:*} after 3 tries"
+
+# Stage 1's end on a kexec board: start the OS kernel named by the verified root's
+# /etc/ownerboot/kexec (kernel=, modules=, cmdline=; covered by the root hash the firmware
+# pins, as the kernel and modules are: a changed byte fails to read). Its initramfs, built here
+# in RAM and never written to a disk: this initramfs's own files, the modules stage 2 needs
+# from the verified root (with their dependencies from its modules.dep), the volume keys.
+handover() {
+    conf=/mnt/root/etc/ownerboot/kexec
+    [ -f $conf ] || rescue "the firmware hands over with kexec (ownerboot.kexec=1), but the verity root has no /etc/ownerboot/kexec"
+    kernel= modules= extra=
+    while IFS='=' read -r key value; do
+        case "$key" in kernel) kernel=$value;; modules) modules=$value;; cmdline) extra=$value;; esac
+    done <$conf
+    [ -f "/mnt/root$kernel" ] || rescue "the verity root has no OS kernel at $kernel (/etc/ownerboot/kexec)"
+    moddir=/mnt/root/lib/modules/${kernel##*/vmlinuz-}
+    [ -f $moddir/modules.dep ] || rescue "the verity root has no $moddir/modules.dep for the OS kernel $kernel"
+    stage=/run/stage2
+    mkdir -p $stage/dev $stage/proc $stage/sys $stage/run $stage/tmp $stage/mnt/root $stage/etc/ownerboot/volume-keys
+    for item in /bin /sbin /lib /lib64 /init; do [ -e $item ] && cp -a $item $stage/; done
+    mknod $stage/dev/console c 5 1
+    mknod $stage/dev/null c 1 3
+    echo "$modules" >$stage/etc/ownerboot/modules
+    # Each module with its dependencies (modules.dep lists them all, transitively).
+    : >/run/stage2.modules
+    for module in $modules; do
+        grep -E "(^|/)$module\.ko(\.xz|\.zst)?:" $moddir/modules.dep >>/run/stage2.modules \
+            || rescue "the OS kernel has no module $module ($moddir/modules.dep; /etc/ownerboot/kexec names it)"
+    done
+    for file in $(tr -d ':' </run/stage2.modules | tr ' ' '\n' | sort -u); do
+        mkdir -p "$stage${moddir#/mnt/root}/${file%/*}"
+        cp "$moddir/$file" "$stage${moddir#/mnt/root}/$file" || rescue "verity: could not read the OS kernel's module $file from the verified root"
+    done
+    rm -f /run/stage2.modules
+    for file in modules.dep modules.alias modules.builtin; do [ -f $moddir/$file ] && cp $moddir/$file "$stage${moddir#/mnt/root}/"; done
+    cp $vkdir/* $stage/etc/ownerboot/volume-keys/
+    chmod 0400 $stage/etc/ownerboot/volume-keys/*
+    (cd $stage && find . | cpio -o -H newc 2>/dev/null) >/run/stage2.cpio || rescue "could not build the stage-2 initramfs"
+    rm -rf $stage $vkdir
+    # The OS kernel's command line: the firmware's, without what only stage 1 reads, and the OS's own part.
+    cmdline="ownerboot.stage=2 init_on_free=1${extra:+ $extra}"
+    for word in $(cat /proc/cmdline); do
+        case "$word" in ownerboot.kexec=*|ownerboot.keyfile=*|ownerboot.stage=*) ;; *) cmdline="$cmdline $word";; esac
+    done
+    digest=$(sha256sum "/mnt/root$kernel" | cut -d' ' -f1)
+    [ -n "$digest" ] || rescue "verity: could not read the OS kernel $kernel (a block differs from the one the root hash $verity pins)"
+    # kexec measures nothing: the OS kernel and its command line go into PCR 8 first, so the TPM
+    # (and whatever it seals) sees what runs next. A TPM that refuses is named, not fatal.
+    if [ -e /dev/tpm0 ]; then
+        printf '%s' "$cmdline" >/run/ob-cmdline
+        if ob-unlock -x 8 "/mnt/root$kernel" >/dev/null && ob-unlock -x 8 /run/ob-cmdline >/dev/null; then
+            echo "ownerboot: measured the OS kernel and its command line into PCR 8"
+        else
+            echo "ownerboot: PCR 8 was not extended: the TPM will not show this hand-over"
+        fi
+        rm -f /run/ob-cmdline
+    fi
+    ob-kexec "/mnt/root$kernel" /run/stage2.cpio "$cmdline" || { rm -f /run/stage2.cpio; rescue "kexec: the flash kernel did not load the OS kernel $kernel"; }
+    rm -f /run/stage2.cpio
+    echo "ownerboot: verity root $verity verified on $device; handing over to the OS kernel $kernel (sha256 $digest)"
+    umount /mnt/root
+    veritysetup close os
+    for name in root state; do [ -e /dev/mapper/$name ] && cryptsetup close $name; done
+    ob-kexec -e
+    rescue "kexec: the jump into the OS kernel failed"
+}
 
 if [ -n "$verity" ]; then
     # dm-verity with the root hash the firmware pins, checked lazily: a block is hashed when it
@@ -119,10 +216,15 @@ if [ -n "$verity" ]; then
         rescue "verity: the root on $device failed verification (a block differs from the one the root hash $verity pins); not booting it"
     fi
     veritysetup close os-check
-    veritysetup open /dev/mapper/root os /dev/mapper/root "$verity" --hash-offset="$verity_offset" --restart-on-corruption 2>/tmp/verity.err \
+    # Stage 1 of a hand-over reads only the OS kernel, its modules and /etc/ownerboot/kexec: a bad
+    # block there is an I/O error it names (rescue shell), not a restart.
+    restart=--restart-on-corruption
+    [ -n "$vkdir" ] && restart=
+    veritysetup open /dev/mapper/root os /dev/mapper/root "$verity" --hash-offset="$verity_offset" $restart 2>/tmp/verity.err \
         || { cat /tmp/verity.err; rescue "verity: could not open the root on $device with root hash $verity"; }
     mkdir -p /mnt/root /mnt/state
     mount -t ext4 -o ro /dev/mapper/os /mnt/root || rescue "verity root on $device is not a mountable ext4"
+    [ -n "$vkdir" ] && handover
     mount -t ext4 /dev/mapper/state /mnt/state || rescue "the state partition $state is not a mountable ext4"
     # First boot: the state starts as a copy of the image's /var; /etc changes live in an
     # overlay on top of the read-only /etc (SSH host keys, machine-id are made there).

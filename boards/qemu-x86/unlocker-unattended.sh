@@ -2,6 +2,7 @@
 # ob-unattended DEVICE NAME: open the LUKS2 DEVICE as /dev/mapper/NAME without a person, from
 # its Clevis tokens (ob-unlock: TPM2 or tang). The key only ever travels through a pipe from
 # ob-unlock into cryptsetup. Exit 0 when opened; otherwise the caller asks for the passphrase.
+# With OB_VOLUME_KEY_FILE (a kexec hand-over ahead) the volume key is left in that file too.
 device=$1 name=$2
 # tang needs the network: ownerboot.net=INTERFACE:ADDRESS:NETMASK on the kernel command line.
 for word in $(cat /proc/cmdline); do
@@ -48,6 +49,10 @@ for id in $ids; do
         # ob-unlock hands the key to cryptsetup itself; its status says why a token failed.
         ob-unlock -o "$device" "$name" </run/ob-token.json
         status=$?
+        # Before a kexec hand-over ob-unlock took out the volume key (OB_VOLUME_KEY_FILE): it opens the disk.
+        if [ $status = 0 ] && [ -n "$OB_VOLUME_KEY_FILE" ]; then
+            cryptsetup open --volume-key-file "$OB_VOLUME_KEY_FILE" "$device" "$name" || status=5
+        fi
         if [ $status = 0 ]; then
             echo "ownerboot: unlocked $device without a passphrase (Clevis token $id)"
             retire "$id"

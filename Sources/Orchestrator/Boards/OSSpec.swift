@@ -15,6 +15,17 @@ public struct OSSpec: Sendable, Codable, Equatable {
     public var sshKeys: [String]
     /// A folder beside board.toml copied over the root last (relative path), if any.
     public var overlay: String?
+    /// Which kernel runs the OS: the ROM's own, or (on boards whose flash is too small for a
+    /// systemd-capable kernel) Debian's from the verified root, started by the unlocker with kexec.
+    public var kernel: Kernel = .flash
+
+    public enum Kernel: String, Sendable, Codable, Equatable, CaseIterable {
+        /// The kernel in flash boots the OS (switch_root after the unlocker).
+        case flash
+        /// The unlocker in flash opens and verifies the root, then kexecs the kernel package the
+        /// OS carries (`/etc/ownerboot/kexec` in the image; docs/kexec.md).
+        case kexec
+    }
 
     /// What a board gets without `packages`: a system an owner can log in to over SSH.
     public static let defaultPackages = [
@@ -28,6 +39,9 @@ public struct OSSpec: Sendable, Codable, Equatable {
 
     /// What `ownerboot lock` must re-resolve when it changes (not the host name, users, keys).
     public var request: [String] { [suite, mirror, variant] + packages }
+
+    /// The kernel package a kexec OS carries (Debian's `linux-image-*`, in `packages`).
+    public var kernelPackage: String? { packages.first { $0.hasPrefix("linux-image-") } }
 
     static func isValidUserName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.count <= 32, first == "_" || ("a"..."z").contains(first) else { return false }

@@ -161,6 +161,8 @@ public struct BuildPlan: Sendable {
                 env["OS_HOSTNAME"] = os.hostname
                 env["OS_USERS"] = os.users.joined(separator: " ")
                 env["OS_SSH_KEYS"] = os.sshKeys.joined(separator: "\n")
+                // Only a kexec OS sets it, so the other boards' OS derivations stay as they were.
+                if os.kernel == .kexec { env["OS_KERNEL"] = os.kernel.rawValue }
                 if let overlay = os.overlay {
                     let folder = board.directory.appendingPathComponent(overlay)
                     inputs.append(.init(name: "os-overlay", kind: .file, hash: try TreeHash.hash(of: folder)))
@@ -178,6 +180,8 @@ public struct BuildPlan: Sendable {
                     // the placeholder in. Not `roothash=`: systemd's verity generator takes that.
                     cmdline += " ownerboot.verity=\(Self.osRootHashPlaceholder) ownerboot.verity_offset=@input:os/hash_offset@"
                     if let state = board.stateUUID { cmdline += " ownerboot.state_uuid=\(state)" }
+                    // The unlocker keeps the volume keys and hands over to the root's own kernel.
+                    if board.os?.kernel == .kexec { cmdline += " ownerboot.kexec=1" }
                     romManifest.osRootHash = Self.osRootHashPlaceholder
                 }
                 env["OWNERBOOT_CMDLINE"] = cmdline

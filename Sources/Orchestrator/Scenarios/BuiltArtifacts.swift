@@ -29,6 +29,10 @@ public enum BuiltArtifacts {
         }
         var variables = ["board": manifest.board, "generation": "\(manifest.generation)", "set_hash": manifest.setHash]
         if let root = manifest.osRootHash { variables["os_root_hash"] = root }
+        // The payload's command line as rom.sh put it in the ROM: `payload` scenarios boot with it.
+        if let cmdline = try? String(contentsOf: rom.deletingLastPathComponent().appendingPathComponent("cmdline"), encoding: .utf8) {
+            variables["rom_cmdline"] = cmdline.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         var artifacts = BoardTestSession.Artifacts(
             rom: rom, osImage: os, previousROM: nil, variables: variables,
             luksUUID: board.rootUUID, kernel: kernel, initrd: initrd)

@@ -38,7 +38,11 @@ struct BoardsCommand: ParsableCommand {
     /// The board's OS choice in one line.
     static func osSummary(_ board: Board) -> String {
         if let os = board.os {
-            return "Debian \(os.suite) \(os.variant) + \(os.packages.count) packages, read-only under dm-verity; its root hash is on the ROM's kernel command line; the kernel in flash boots it"
+            let kernel = switch os.kernel {
+            case .flash: "the kernel in flash boots it"
+            case .kexec: "the unlocker in flash verifies it, then starts its own kernel (\(os.kernelPackage ?? "linux-image")) with kexec"
+            }
+            return "Debian \(os.suite) \(os.variant) + \(os.packages.count) packages, read-only under dm-verity; its root hash is on the ROM's kernel command line; \(kernel)"
         }
         return "busybox test OS (ext4 in LUKS2), not the Debian OS yet: a systemd-capable kernel may not fit beside the firmware in a small flash (the x230 has ~140 KB free); kexec of the OS's own kernel from its verified root is the planned way, not implemented yet"
     }

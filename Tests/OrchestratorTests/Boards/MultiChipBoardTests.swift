@@ -46,18 +46,21 @@ import Testing
         #expect(router.chip.models.count == 3)
         // The real boards share the emulated board's unlocker. qemu-x86's unlocker also carries
         // the normal/fallback re-arm step (rearm-normal.sh), which a board without the two-half
-        // firmware must not run: it writes CMOS byte 48. Their OS is the busybox test OS the
-        // emulated board had before its Debian OS (the same builder, linked).
+        // firmware must not run: it writes CMOS byte 48. Their unlocker also builds ob-kexec: their
+        // OS is the emulated board's Debian builder (linked), carrying its own kernel (kexec).
         let emulated = try BoardCatalog(directory: RepositoryPaths.boards).load("qemu-x86")
         let mine = try #require(board.components.first { $0.name == "unlocker" })
         let theirs = try #require(emulated.components.first { $0.name == "unlocker" })
         #expect(mine.builder == theirs.builder)
-        #expect(mine.inputs == theirs.inputs.filter { $0 != "rearm-normal.sh" })
-        #expect(!mine.inputs.contains("rearm-normal.sh"))
-        let os = try #require(board.components.first { $0.name == "os" })
-        let link = try FileManager.default.destinationOfSymbolicLink(atPath: board.directory.appendingPathComponent(os.builder).path)
-        #expect(link == "../../qemu-x86/builders/busybox-os.sh" && os.inputs == ["os-init.sh"])
-        #expect(board.os == nil && emulated.os != nil)
+        #expect(mine.inputs == theirs.inputs.filter { $0 != "rearm-normal.sh" } + ["ob-kexec.c"])
+        #expect(!mine.inputs.contains("rearm-normal.sh") && !theirs.inputs.contains("ob-kexec.c"))
+        for real in [board, router] {
+            let os = try #require(real.components.first { $0.name == "os" })
+            let link = try FileManager.default.destinationOfSymbolicLink(atPath: real.directory.appendingPathComponent(os.builder).path)
+            #expect(link == "../../qemu-x86/builders/debian-os.sh" && os.inputs == ["os-packages", "os-report.sh"])
+            #expect(real.os?.kernel == .kexec && real.os?.kernelPackage == "linux-image-amd64")
+        }
+        #expect(emulated.os?.kernel == .flash)
     }
 
     @Test func chipsMustFollowEachOther() throws {

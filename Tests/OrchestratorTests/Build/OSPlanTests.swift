@@ -55,19 +55,30 @@ import Testing
         #expect(rom.dependencies.contains(osStep.derivation.hash))
     }
 
-    @Test func boardsWithoutAnOSKeepTheirLocksAndPlans() throws {
-        // x230 and hp-abm have no [os]: their request hashes (and so their locks) are unchanged.
+    @Test func kexecBoardsCarryTheirKernelAndTheROMAsksForTheHandOver() throws {
+        // x230 and hp-abm: the OS carries Debian's kernel, the unlocker in flash kexecs it.
         for name in ["x230", "hp-abm"] {
             let board = try BoardCatalog(directory: RepositoryPaths.boards).load(name)
-            #expect(board.os == nil)
+            let os = try #require(board.os)
+            #expect(os.kernel == .kexec)
             let lock = try LockFile.load(for: board)
-            #expect(lock.os == nil)
+            #expect(lock.os?.packages.contains { $0.name.hasPrefix("linux-image-6.1.0-") } == true)
             let home = try RepositoryPaths.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: home) }
             let plan = try BuildPlan.make(board: board, lock: lock, store: try Store(home: home))
-            #expect(plan.step(named: OSSpec.packagesInput) == nil)
-            #expect(plan.step(named: "rom")?.derivation.env["OWNERBOOT_CMDLINE"]?.contains("ownerboot.verity") == false)
+            let osStep = try #require(plan.step(named: "os"))
+            #expect(osStep.derivation.env["OS_KERNEL"] == "kexec")
+            #expect(osStep.derivation.env["OS_KEXEC_MODULES"]?.contains("dm-verity") == true)
+            let cmdline = try #require(plan.step(named: "rom")?.derivation.env["OWNERBOOT_CMDLINE"])
+            #expect(cmdline.contains("ownerboot.verity=@input:os/roothash@") && cmdline.contains("ownerboot.kexec=1"))
         }
+        // qemu-x86's kernel in flash boots its OS: no hand-over, and its OS derivation has no OS_KERNEL.
+        let emulated = try BoardCatalog(directory: RepositoryPaths.boards).load("qemu-x86")
+        let home = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let plan = try BuildPlan.make(board: emulated, lock: try LockFile.load(for: emulated), store: try Store(home: home))
+        #expect(plan.step(named: "os")?.derivation.env["OS_KERNEL"] == nil)
+        #expect(plan.step(named: "rom")?.derivation.env["OWNERBOOT_CMDLINE"]?.contains("ownerboot.kexec") == false)
     }
 
     @Test func ownerSettingsAreChecked() throws {
@@ -88,6 +99,10 @@ import Testing
         #expect(throws: BoardError.self) { try load("users = [\"Root Admin\"]\n") }
         #expect(throws: BoardError.self) { try load("hostname = \"a b\"\n") }
         #expect(throws: BoardError.self) { try load("overlay = \"missing-folder\"\n") }
+        // kexec needs a kernel package in the OS; an unknown kernel mode names the choices.
+        #expect(throws: BoardError.self) { try load("kernel = \"kexec\"\n") }
+        #expect(throws: BoardError.invalidValue(file: folder.appendingPathComponent("board.toml").path, line: 7, key: "os.kernel", value: "\"kexek\"", expected: "flash, kexec")) { try load("kernel = \"kexek\"\n") }
+        #expect(try load("kernel = \"kexec\"\npackages = [\"systemd\", \"linux-image-amd64\"]\n").os?.kernel == .kexec)
         #expect(throws: BoardError.self) { try load("pakages = [\"x\"]\n") }
         #expect(try load("users = [\"owner\"]\nssh_keys = [\"ssh-ed25519 AAAAC3Nza+/= me@host\"]\n").os?.users == ["owner"])
     }

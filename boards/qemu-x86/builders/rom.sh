@@ -2,7 +2,8 @@
 # raw CBFS file, using the cbfstool built from the same coreboot source.
 # Inputs: /inputs/firmware, /inputs/kernel, /inputs/unlocker, optional /inputs/fallback (an
 # earlier ROM whose write-protected half this one keeps). Env: BOARD, OWNERBOOT_CMDLINE,
-# OWNERBOOT_MANIFEST (the manifest JSON). Output: /out/$BOARD.rom.
+# OWNERBOOT_MANIFEST (the manifest JSON). Output: /out/$BOARD.rom, /out/cmdline (the payload's
+# kernel command line, without the half: what `payload` scenarios boot the kernel with).
 cbfstool=/inputs/firmware/cbfstool
 cp /inputs/firmware/coreboot.rom /build/rom
 printf '%s' "$OWNERBOOT_MANIFEST" > /build/manifest.json
@@ -30,3 +31,4 @@ else
 fi
 for region in $normal COREBOOT; do $cbfstool /build/rom print ${normal:+-r "$region"}; done
 cp /build/rom "/out/$BOARD.rom"
+printf '%s\n' "$OWNERBOOT_CMDLINE" >/out/cmdline

@@ -2,13 +2,15 @@
 # (busybox-static, cryptsetup-bin: cryptsetup and veritysetup), with their shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
-# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins). Output: /out/root (packed to /out/initramfs.cpio.gz).
+# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins),
+# optional /inputs/ob-kexec.c (built here: the kexec hand-over of boards whose OS runs its own kernel). Output: /out/root (packed to /out/initramfs.cpio.gz).
 stage=/out/root
 mkdir -p $stage
 cd $stage
 mkdir -p bin sbin dev proc sys run tmp mnt/root etc lib64 lib/x86_64-linux-gnu
 cp /bin/busybox bin/busybox
-for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp mv dd dmesg ifconfig; do
+for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff reboot ls grep sed stty setsid cttyhack printf true false mknod ln rm cp mv dd dmesg ifconfig \
+        uname cut tr sort chmod find cpio sha256sum modprobe; do
     ln -s busybox bin/$applet
 done
 cp /inputs/unlocker-init.sh init
@@ -35,6 +37,12 @@ cp $(command -v veritysetup) sbin/veritysetup
 gcc -O2 -Wall -o sbin/ob-unlock /inputs/ob-unlock.c -lcrypto
 strip sbin/ob-unlock
 todo="$todo $stage/sbin/ob-unlock"
+# ob-kexec (boards whose OS runs its own kernel: kexec_file_load, no kexec-tools in flash).
+if [ -f /inputs/ob-kexec.c ]; then
+    gcc -O2 -Wall -o sbin/ob-kexec /inputs/ob-kexec.c
+    strip sbin/ob-kexec
+    todo="$todo $stage/sbin/ob-kexec"
+fi
 # glibc dlopen()s libgcc_s for pthread_exit (cryptsetup's Argon2 threads): it is in no
 # DT_NEEDED list, so it joins the closure by name.
 cp -L "$(resolve libgcc_s.so.1)" lib/x86_64-linux-gnu/libgcc_s.so.1

@@ -17,7 +17,7 @@ public struct BoardLoader: Sendable {
         "chipset_protect": ["mechanism", "start", "length", "config", "requires"],
         "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
         "disk": ["root_uuid", "slot_b_uuid", "state_uuid"],
-        "os": ["suite", "mirror", "variant", "packages", "hostname", "users", "ssh_keys", "overlay"],
+        "os": ["suite", "mirror", "variant", "packages", "hostname", "users", "ssh_keys", "overlay", "kernel"],
         "sources": [],
         "components": [],
     ]
@@ -140,12 +140,20 @@ public struct BoardLoader: Sendable {
                     throw BoardError.missingFile(file: path, line: lines.lineOfKey("overlay", in: "os"), key: "os.overlay", path: overlay)
                 }
             }
+            let kernelText = try fields.optionalString("os", "kernel") ?? OSSpec.Kernel.flash.rawValue
+            guard let kernel = OSSpec.Kernel(rawValue: kernelText) else {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kernel", in: "os"), key: "os.kernel", value: "\"\(kernelText)\"", expected: OSSpec.Kernel.allCases.map(\.rawValue).joined(separator: ", "))
+            }
             os = OSSpec(
                 suite: try fields.optionalString("os", "suite") ?? buildEnvironment?.suite ?? "bookworm",
                 mirror: try fields.optionalString("os", "mirror") ?? buildEnvironment?.mirror ?? "http://deb.debian.org/debian",
                 variant: try fields.optionalString("os", "variant") ?? "minbase",
                 packages: try fields.optionalStringArray("os", "packages") ?? OSSpec.defaultPackages,
-                hostname: hostname, users: users, sshKeys: keys, overlay: overlay)
+                hostname: hostname, users: users, sshKeys: keys, overlay: overlay, kernel: kernel)
+            if kernel == .kexec, os?.kernelPackage == nil {
+                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kernel", in: "os"), key: "os.kernel", value: "\"kexec\"",
+                    expected: "a kernel package for the unlocker to start: add \"linux-image-amd64\" to [os] packages (then `ownerboot lock`), or use kernel = \"flash\"")
+            }
         }
         let componentNames = try sortedNames("components", root, lines)
         let known = Set(sources.map(\.name) + componentNames + (os == nil ? [] : [OSSpec.packagesInput]))

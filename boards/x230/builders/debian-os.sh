@@ -1,0 +1,1 @@
+../../qemu-x86/builders/debian-os.sh

@@ -1,0 +1,1 @@
+../qemu-x86/ob-kexec.c
