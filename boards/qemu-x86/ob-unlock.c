@@ -23,8 +23,8 @@
  * Usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME]   (-t: a TPM simulator's raw
  * command port on 127.0.0.1, for host tests; -o: open LUKSDEVICE as /dev/mapper/NAME with the
  * key instead of printing it)
- *        ob-unlock -x PCR FILE   (before a kexec hand-over: extend PCR with FILE's digest on
- * /dev/tpm0, TPM 2.0 or 1.2; prints FILE's SHA-256)
+ *        ob-unlock [-t PORT] [-V 1|2] -x PCR FILE   (before a kexec hand-over: extend PCR with
+ * FILE's digest on /dev/tpm0, TPM 2.0 or 1.2 (-V, else sysfs); prints FILE's SHA-256)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -642,7 +642,7 @@ static unsigned char *jwe_decrypt(const char *protected64, const char *iv64, con
 /* -x PCR FILE: extend PCR with FILE's digest before a kexec hand-over (kexec itself measures
  * nothing, so what the OS's kernel is would not reach the TPM). TPM 2.0: TPM2_PCR_Extend of
  * the SHA-256 bank; TPM 1.2 (the X230's): TPM_Extend with the SHA-1 digest. Prints the SHA-256. */
-static int measure(const char *device, long pcr, const char *path) {
+static int measure(const char *device, int port, int major, long pcr, const char *path) {
     if (pcr < 0 || pcr > 23) fail(1, "usage: ob-unlock -x PCR FILE (PCR 0-23)");
     FILE *file = fopen(path, "rb");
     if (!file) fail(1, "cannot open the file to measure");
@@ -658,11 +658,13 @@ static int measure(const char *device, long pcr, const char *path) {
     EVP_DigestFinal_ex(sha1, d1, NULL);
     EVP_MD_CTX_free(sha256);
     EVP_MD_CTX_free(sha1);
-    /* The TPM's version from sysfs (tpm_version_major: "1" or "2"); TPM 2.0 if it is not there. */
-    int major = 2;
-    FILE *version = fopen("/sys/class/tpm/tpm0/tpm_version_major", "r");
-    if (version) { if (fscanf(version, "%d", &major) != 1) major = 2; fclose(version); }
-    tpm_fd = open(device, O_RDWR);
+    /* The TPM's version (-V, else sysfs's tpm_version_major: "1" or "2"); TPM 2.0 if unknown. */
+    if (major == 0) {
+        major = 2;
+        FILE *version = fopen("/sys/class/tpm/tpm0/tpm_version_major", "r");
+        if (version) { if (fscanf(version, "%d", &major) != 1) major = 2; fclose(version); }
+    }
+    tpm_fd = port > 0 ? open_tpm(device, port) : open(device, O_RDWR);
     if (tpm_fd < 0) fail(6, "no TPM device to measure into");
     buf_t c, r;
     uint32_t rc;
@@ -688,14 +690,17 @@ static int measure(const char *device, long pcr, const char *path) {
 
 int main(int argc, char **argv) {
     const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
-    int port = 0;
-    if (argc == 4 && !strcmp(argv[1], "-x")) return measure("/dev/tpm0", strtol(argv[2], NULL, 10), argv[3]);
+    int port = 0, major = 0;
+    const char *pcr = NULL, *measured = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-d") && i + 1 < argc) device = argv[++i];
+        if (!strcmp(argv[i], "-x") && i + 2 < argc) { pcr = argv[++i]; measured = argv[++i]; device = "/dev/tpm0"; }
+        else if (!strcmp(argv[i], "-V") && i + 1 < argc) major = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-d") && i + 1 < argc) device = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
-        else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase] | ob-unlock -x PCR FILE");
+        else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase] | ob-unlock [-t PORT] [-V 1|2] -x PCR FILE");
     }
+    if (pcr) return measure(device, port, major, strtol(pcr, NULL, 10), measured);
     static char input[TOKEN_LIMIT + 1];
     size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
     input[n] = 0;

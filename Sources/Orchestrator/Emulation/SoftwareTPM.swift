@@ -31,12 +31,13 @@ public final class SoftwareTPM: @unchecked Sendable {
 
     /// `loopback`: instead of QEMU, the device's TPM serves host tools (enrolment) on a
     /// 127.0.0.1 port, already started up; nothing listens beyond loopback.
-    public convenience init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval = 10) throws {
-        try self.init(stateDirectory: stateDirectory, loopback: loopback, timeout: timeout, ports: Self.candidatePort)
+    /// `tpm12`: a TPM 1.2 instead (the X230's family), for what the unlocker measures into it.
+    public convenience init(stateDirectory: URL, loopback: Bool, tpm12: Bool = false, timeout: TimeInterval = 10) throws {
+        try self.init(stateDirectory: stateDirectory, loopback: loopback, timeout: timeout, ports: Self.candidatePort, tpm12: tpm12)
     }
 
     /// `ports` draws the loopback command port to try (its control channel is the next one).
-    init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval, ports: () -> Int) throws {
+    init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval, ports: () -> Int, tpm12: Bool = false) throws {
         self.stateDirectory = stateDirectory
         guard let binary = ProcessRunner.which("swtpm") else { throw SoftwareTPMError.notInstalled }
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
@@ -59,8 +60,8 @@ public final class SoftwareTPM: @unchecked Sendable {
             let port = ports()
             guard !Self.accepts(port: port), !Self.accepts(port: port + 1) else { continue }
             do {
-                try start(binary: binary, arguments: [
-                    "socket", "--tpm2", "--tpmstate", "dir=\(stateDirectory.path)",
+                try start(binary: binary, arguments: ["socket"] + (tpm12 ? [] : ["--tpm2"]) + [
+                    "--tpmstate", "dir=\(stateDirectory.path)",
                     "--server", "type=tcp,port=\(port),bindaddr=127.0.0.1", "--ctrl", "type=tcp,port=\(port + 1),bindaddr=127.0.0.1",
                     "--flags", "startup-clear",
                 ], ready: { Self.accepts(port: port) }, timeout: timeout)

@@ -18,8 +18,8 @@ epoch=$SOURCE_DATE_EPOCH
 # is diverted to a no-op while the packages install (it takes a minute and its output is not
 # reproducible) and restored after; module folders the board never needs are not unpacked.
 set --
-if [ "$OS_KERNEL" = kexec ]; then
-    for dir in $OS_MODULES_EXCLUDE; do set -- "$@" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir/*"; done
+if [ "${OS_KERNEL:-}" = kexec ]; then
+    for dir in ${OS_MODULES_EXCLUDE:-}; do set -- "$@" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir/*"; done
     set -- "$@" --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
 fi
 # No documentation, man pages or translations: an appliance root, read-only anyway.
@@ -29,7 +29,7 @@ mmdebstrap --mode=root --variant="$OS_VARIANT" --include="$OS_PACKAGES" \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount "$@" \
     "$OS_SUITE" "$root" "deb [trusted=yes] file:///inputs/os-packages ./" >/build/mmdebstrap.log 2>&1 || { tail -40 /build/mmdebstrap.log; exit 1; }
-if [ "$OS_KERNEL" = kexec ]; then
+if [ "${OS_KERNEL:-}" = kexec ]; then
     rm -f "$root/usr/sbin/update-initramfs"
     chroot "$root" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
     rm -f "$root"/boot/initrd.img-* "$root"/initrd.img "$root"/initrd.img.old
@@ -37,7 +37,7 @@ if [ "$OS_KERNEL" = kexec ]; then
     [ "$(echo "$kernel" | wc -w)" = 1 ] || { echo "os: OS_KERNEL=kexec needs exactly one kernel in /boot (found: ${kernel:-none}): list one linux-image package in [os] packages"; exit 1; }
     # What the unlocker in flash reads from the verified root to hand over (docs/kexec.md).
     mkdir -p "$root/etc/ownerboot"
-    printf 'kernel=/%s\nmodules=%s\ncmdline=%s\n' "$kernel" "$OS_KEXEC_MODULES" "$OS_KEXEC_CMDLINE" >"$root/etc/ownerboot/kexec"
+    printf 'kernel=/%s\nmodules=%s\ncmdline=%s\n' "$kernel" "${OS_KEXEC_MODULES:-}" "${OS_KEXEC_CMDLINE:-}" >"$root/etc/ownerboot/kexec"
     echo "os: kexec hand-over to /$kernel ($(du -sk "$root/lib/modules" | cut -f1) KiB of modules)"
 fi
 chroot "$root" dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort > /out/packages.txt
@@ -69,13 +69,13 @@ for unit in systemd-firstboot.service e2scrub_reap.service e2scrub_all.timer; do
 # networkd files, and the firmware's command line has none (the unlocker's ownerboot.net is
 # its own). A board whose kernel gains modules, or whose command line ip=, drops them here.
 # A kexec board's OS runs Debian's kernel, with modules: those two units stay.
-[ "$OS_KERNEL" = kexec ] && modules= || modules="modprobe@.service systemd-modules-load.service"
+[ "${OS_KERNEL:-}" = kexec ] && modules= || modules="modprobe@.service systemd-modules-load.service"
 for unit in $modules systemd-remount-fs.service systemd-network-generator.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 # The board's small kernel caps pid_max at 32768 (CONFIG_BASE_SMALL): systemd's 4194304 would
 # fail systemd-sysctl.service, so that one setting is masked.
-[ "$OS_KERNEL" = kexec ] || ln -sf /dev/null "$root/etc/sysctl.d/50-pid-max.conf"
+[ "${OS_KERNEL:-}" = kexec ] || ln -sf /dev/null "$root/etc/sysctl.d/50-pid-max.conf"
 # Wired interfaces by DHCP with systemd-networkd (part of systemd; it does not hold up the boot
 # when there is no link or no DHCP server).
 mkdir -p "$root/etc/systemd/network"
