@@ -36,8 +36,10 @@ if [ "${OS_KERNEL:-}" = kexec ]; then
     kernel=$(cd "$root" && ls boot/vmlinuz-*)
     [ "$(echo "$kernel" | wc -w)" = 1 ] || { echo "os: OS_KERNEL=kexec needs exactly one kernel in /boot (found: ${kernel:-none}): list one linux-image package in [os] packages"; exit 1; }
     # What the unlocker in flash reads from the verified root to hand over (docs/kexec.md).
+    # Stage 2 always needs overlay (the writable /etc over the read-only one) besides the
+    # board's disk and crypto modules.
     mkdir -p "$root/etc/ownerboot"
-    printf 'kernel=/%s\nmodules=%s\ncmdline=%s\n' "$kernel" "${OS_KEXEC_MODULES:-}" "${OS_KEXEC_CMDLINE:-}" >"$root/etc/ownerboot/kexec"
+    printf 'kernel=/%s\nmodules=%s overlay\ncmdline=%s\n' "$kernel" "${OS_KEXEC_MODULES:-}" "${OS_KEXEC_CMDLINE:-}" >"$root/etc/ownerboot/kexec"
     echo "os: kexec hand-over to /$kernel ($(du -sk "$root/lib/modules" | cut -f1) KiB of modules)"
 fi
 chroot "$root" dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort > /out/packages.txt
