@@ -148,6 +148,9 @@ handover() {
         case "$key" in kernel) kernel=$value;; modules) modules=$value;; cmdline) extra=$value;; esac
     done <$conf
     [ -f "/mnt/root$kernel" ] || rescue "the verity root has no OS kernel at $kernel (/etc/ownerboot/kexec)"
+    # Read through verity first: a kernel that is not the one the root hash pins is never loaded.
+    digest=$(sha256sum "/mnt/root$kernel" | cut -d' ' -f1)
+    [ -n "$digest" ] || rescue "verity: could not read the OS kernel $kernel (a block differs from the one the root hash $verity pins)"
     moddir=/mnt/root/lib/modules/${kernel##*/vmlinuz-}
     [ -f $moddir/modules.dep ] || rescue "the verity root has no $moddir/modules.dep for the OS kernel $kernel"
     stage=/run/stage2
@@ -177,8 +180,6 @@ handover() {
     for word in $(cat /proc/cmdline); do
         case "$word" in ownerboot.kexec=*|ownerboot.keyfile=*|ownerboot.stage=*) ;; *) cmdline="$cmdline $word";; esac
     done
-    digest=$(sha256sum "/mnt/root$kernel" | cut -d' ' -f1)
-    [ -n "$digest" ] || rescue "verity: could not read the OS kernel $kernel (a block differs from the one the root hash $verity pins)"
     # kexec measures nothing: the OS kernel and its command line go into PCR 8 first, so the TPM
     # (and whatever it seals) sees what runs next. A TPM that refuses is named, not fatal.
     if [ -e /dev/tpm0 ]; then

@@ -69,8 +69,9 @@ public struct BoardTestSession: Sendable {
     public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        let disk = chosen.contains { $0.disk != .none && $0.disk != .tamperedRoot } ? try makeTestDisk() : nil
-        let tampered = chosen.contains { $0.disk == .tamperedRoot } ? try makeTestDisk(tampered: true) : nil
+        let disk = chosen.contains { $0.disk != .none && $0.disk != .tamperedRoot && $0.disk != .tamperedKernel } ? try makeTestDisk() : nil
+        let tampered = chosen.contains { $0.disk == .tamperedRoot } ? try makeTestDisk(tamper: .superblock) : nil
+        let tamperedKernel = chosen.contains { $0.disk == .tamperedKernel } ? try makeTestDisk(tamper: .kexecKernel) : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
         if let uuid = artifacts.luksUUID { variables["root_uuid"] = uuid }
@@ -94,6 +95,7 @@ public struct BoardTestSession: Sendable {
                     var scenarioDisk: URL? = switch scenario.disk {
                     case .none: nil
                     case .tamperedRoot: tampered
+                    case .tamperedKernel: tamperedKernel
                     default: disk
                     }
                     if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed || scenario.disk == .tpm2Normal, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
@@ -259,20 +261,32 @@ public struct BoardTestSession: Sendable {
     }
 
     /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on).
-    /// `tampered`: one byte of slot A's ext4 superblock inverted (needs a verity OS).
-    func makeTestDisk(tampered: Bool = false) throws -> URL {
-        let passphrase = workDirectory.appendingPathComponent(tampered ? "test-passphrase-tampered" : "test-passphrase")
+    /// Which byte of slot A a tampered test disk changes (a verity OS).
+    enum Tamper: String {
+        /// A byte every boot reads: the ext4 superblock's volume name (offset 1024 + 0x78),
+        /// which mount would accept changed; only dm-verity notices.
+        case superblock = "tampered"
+        /// A byte of the OS's own kernel, which the unlocker reads only to kexec it.
+        case kexecKernel = "tampered-kernel"
+    }
+
+    /// `tamper`: one byte of slot A inverted before encryption (needs a verity OS).
+    func makeTestDisk(tamper: Tamper? = nil) throws -> URL {
+        let passphrase = workDirectory.appendingPathComponent("test-passphrase" + (tamper.map { "-\($0.rawValue)" } ?? ""))
         try Data(tests.qemu.testPassphrase.utf8).write(to: passphrase, options: .atomic)
         defer { try? FileManager.default.removeItem(at: passphrase) }
-        let disk = workDirectory.appendingPathComponent(tampered ? "tampered-disk.img" : "test-disk.img")
+        let disk = workDirectory.appendingPathComponent(tamper.map { "\($0.rawValue)-disk.img" } ?? "test-disk.img")
         var request = DiskProvisioner.Request(osImage: artifacts.osImage, passphraseFile: passphrase, output: disk, luksUUID: artifacts.luksUUID)
         request.verityLayout = artifacts.verityLayout
-        if tampered {
-            guard let offset = artifacts.hashOffset, artifacts.verityLayout != nil else { throw TestSessionError.noVerityOS }
-            // A byte every boot reads: the ext4 superblock's volume name (offset 1024 + 0x78),
-            // which mount would accept changed; only dm-verity notices.
-            guard offset > 4096 else { throw TestSessionError.noVerityOS }
-            request.tamperOffset = 1024 + 0x78
+        if let tamper {
+            guard let offset = artifacts.hashOffset, artifacts.verityLayout != nil, offset > 4096 else { throw TestSessionError.noVerityOS }
+            switch tamper {
+            case .superblock: request.tamperOffset = 1024 + 0x78
+            case .kexecKernel:
+                let byte = try KexecKernelTamper.offset(osImage: artifacts.osImage)
+                guard byte < offset else { throw TamperError.noKexecKernel(path: artifacts.osImage.path) }
+                request.tamperOffset = byte
+            }
         }
         request.pbkdfIterations = 4
         request.pbkdfMemoryKiB = 32768

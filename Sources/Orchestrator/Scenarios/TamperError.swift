@@ -9,6 +9,8 @@ public enum TamperError: UserFacingError, Equatable {
     case noTools(path: String)
     case cbfstool(status: Int32, output: String)
     case notATamperedSource(String)
+    /// A tampered-kernel disk on an OS image without a kexec kernel (`/etc/ownerboot/kexec`).
+    case noKexecKernel(path: String)
 
     public var message: String {
         switch self {
@@ -18,6 +20,7 @@ public enum TamperError: UserFacingError, Equatable {
         case .noTools(let path): return "planting a payload in \(path) needs the firmware's cbfstool and the kernel and initramfs"
         case .cbfstool(let status, let output): return "cbfstool failed (exit status \(status)): \(output.suffix(400))"
         case .notATamperedSource(let source): return "rom = \"\(source)\" is not a tampered ROM"
+        case .noKexecKernel(let path): return "\(path) names no OS kernel in /etc/ownerboot/kexec whose data debugfs can find past the first 4 MiB"
         }
     }
 
@@ -25,6 +28,7 @@ public enum TamperError: UserFacingError, Equatable {
         switch self {
         case .noNormalRegion, .noFile: return "these scenarios need a board with a normal/fallback layout (boards/qemu-x86/fallback.fmd); remove them from tests.toml otherwise"
         case .noTools: return "rebuild the board: its firmware output carries cbfstool"
+        case .noKexecKernel: return "use disk = \"tampered-kernel\" only on boards whose OS carries its own kernel ([os] kernel = \"kexec\")"
         default: return nil
         }
     }

@@ -41,6 +41,9 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// The encrypted disk with one byte of root slot A's ext4 superblock changed before
         /// encryption (a verity OS; a byte every boot reads): the unlocker must refuse it.
         case tamperedRoot = "tampered-root"
+        /// The encrypted disk with one byte of the OS's own kernel (a kexec OS) changed before
+        /// encryption: the unlocker must refuse to hand over to it, naming verity.
+        case tamperedKernel = "tampered-kernel"
         /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
         /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
         case tpm2
