@@ -12,8 +12,9 @@
 # disk's containers unattended.
 # Then the real boards (x230, hp-abm): built from the same pinned sources, laid out as
 # coreboot's cbfstool reads them, and their flashes rehearsed on emulated chips (the x230's
-# bottom chip holding a synthetic owner's backup), their kernel + unlocker + OS booted in
-# QEMU as their payload. Opt-in, each one more cold build: OWNERBOOT_E2E_CHECK=1 (qemu-x86
+# bottom chip holding a synthetic owner's backup), their flash kernel + unlocker booted in
+# QEMU as their payload: it verifies their Debian OS and kexecs the OS's own kernel, which
+# reaches multi-user; a changed root or OS kernel is refused before any hand-over. Opt-in, each one more cold build: OWNERBOOT_E2E_CHECK=1 (qemu-x86
 # `--check` in the same home), OWNERBOOT_E2E_REAL_CHECK=1 (x230 and hp-abm `--check`; ~25 more
 # minutes on 2 cores, too close to CI's limit to be the default), OWNERBOOT_E2E_FULL_OS=1 (below).
 set -euo pipefail
@@ -57,6 +58,7 @@ bash scripts/check-x230-lock.sh result/x230/rom/x230.rom
 "$ob" rehearse board=x230 --chip bottom
 "$ob" rehearse board=x230 --chip top
 "$ob" rehearse board=hp-abm
-# Their kernels, unlocker and OS in QEMU (q35, disk on SATA), booted as their payload.
+# Their flash kernel and unlocker in QEMU (q35, disk on SATA), booted as their payload, the
+# kexec hand-over to the Debian OS's own kernel, and systemd.
 "$ob" test board=x230
 "$ob" test board=hp-abm

@@ -19,7 +19,9 @@ epoch=$SOURCE_DATE_EPOCH
 # reproducible) and restored after; module folders the board never needs are not unpacked.
 set --
 if [ "${OS_KERNEL:-}" = kexec ]; then
-    for dir in ${OS_MODULES_EXCLUDE:-}; do set -- "$@" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir/*"; done
+    for dir in ${OS_MODULES_EXCLUDE:-}; do
+        set -- "$@" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir/*"
+    done
     set -- "$@" --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
 fi
 # No documentation, man pages or translations: an appliance root, read-only anyway.
