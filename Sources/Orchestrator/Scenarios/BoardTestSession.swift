@@ -114,7 +114,18 @@ public struct BoardTestSession: Sendable {
             }
         }
         queue.waitUntilAllOperationsAreFinished()
+        Self.discardDisks(in: workDirectory)
         return results.values
+    }
+
+    /// The throwaway test disks (`*.img`, over a GiB each with a Debian OS in two slots) go once
+    /// the scenarios are done: a run would otherwise leave gigabytes in /tmp. Transcripts, ROMs
+    /// and chip images stay for whoever reads what happened.
+    static func discardDisks(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasSuffix(".img") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
     func select(_ names: [String]) throws -> [TestScenario] { try tests.scenarios(named: names) }
