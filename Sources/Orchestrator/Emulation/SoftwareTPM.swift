@@ -25,8 +25,8 @@ public final class SoftwareTPM: @unchecked Sendable {
     public private(set) var port: Int? = nil
 
     /// Starts swtpm for QEMU and waits (at most `timeout` seconds) until its socket accepts.
-    public convenience init(stateDirectory: URL, timeout: TimeInterval = 10) throws {
-        try self.init(stateDirectory: stateDirectory, loopback: false, timeout: timeout)
+    public convenience init(stateDirectory: URL, family: QEMUSettings.TPMFamily = .tpm20, timeout: TimeInterval = 10) throws {
+        try self.init(stateDirectory: stateDirectory, loopback: false, timeout: timeout, ports: Self.candidatePort, tpm12: family == .tpm12)
     }
 
     /// `loopback`: instead of QEMU, the device's TPM serves host tools (enrolment) on a
@@ -46,8 +46,8 @@ public final class SoftwareTPM: @unchecked Sendable {
         guard mkdtemp(&buffer) != nil else { throw SoftwareTPMError.socketDirectory(template) }
         socketDirectory = URL(fileURLWithPath: String(cString: buffer))
         guard loopback else {
-            try start(binary: binary, arguments: [
-                "socket", "--tpm2", "--tpmstate", "dir=\(stateDirectory.path)",
+            try start(binary: binary, arguments: ["socket"] + (tpm12 ? [] : ["--tpm2"]) + [
+                "--tpmstate", "dir=\(stateDirectory.path)",
                 "--ctrl", "type=unixio,path=\(socketPath)", "--terminate",
             ], ready: { FileManager.default.fileExists(atPath: self.socketPath) }, timeout: timeout)
             return

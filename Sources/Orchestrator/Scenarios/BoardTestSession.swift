@@ -265,13 +265,12 @@ public struct BoardTestSession: Sendable {
         case .fresh:
             let state = tpmRoot.appendingPathComponent("fresh-\(scenario.name)")
             try? FileManager.default.removeItem(at: state)
-            return try SoftwareTPM(stateDirectory: state)
+            return try SoftwareTPM(stateDirectory: state, family: tests.qemu.tpmFamily)
         case .device(let name):
-            return try SoftwareTPM(stateDirectory: tpmDirectory(device: name))
+            return try SoftwareTPM(stateDirectory: tpmDirectory(device: name), family: tests.qemu.tpmFamily)
         }
     }
 
-    /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on).
     /// Which byte of slot A a tampered test disk changes (a verity OS).
     enum Tamper: String {
         /// A byte every boot reads: the ext4 superblock's volume name (offset 1024 + 0x78),
@@ -281,7 +280,8 @@ public struct BoardTestSession: Sendable {
         case kexecKernel = "tampered-kernel"
     }
 
-    /// `tamper`: one byte of slot A inverted before encryption (needs a verity OS).
+    /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on); with `tamper`,
+    /// one byte of slot A inverted before encryption (needs a verity OS).
     func makeTestDisk(tamper: Tamper? = nil) throws -> URL {
         let passphrase = workDirectory.appendingPathComponent("test-passphrase" + (tamper.map { "-\($0.rawValue)" } ?? ""))
         try Data(tests.qemu.testPassphrase.utf8).write(to: passphrase, options: .atomic)

@@ -8,7 +8,7 @@ public struct TestScenarioLoader: Sendable {
     public init() {}
 
     static let scenarioKeys: Set<String> = ["name", "description", "rom", "disk", "timeout", "steps", "reboots", "tpm", "tang"]
-    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "cpu", "test_passphrase", "extra_args", "disk_interface", "append", "tpm"]
+    static let qemuKeys: Set<String> = ["machine", "memory_mib", "accel", "cpu", "test_passphrase", "extra_args", "disk_interface", "append", "tpm", "tpm_version"]
     static let stepKeys: Set<String> = ["expect", "send", "until", "exit", "absent", "timeout", "full_os"]
 
     public func load(_ file: URL) throws -> BoardTests {
@@ -45,6 +45,13 @@ public struct TestScenarioLoader: Sendable {
                     throw BoardError.wrongType(file: file, line: lines.lineOfKey("tpm", in: "qemu"), key: "qemu.tpm", expected: "a string: \"none\", \"fresh\" or a device name")
                 }
                 qemu.tpm = try Self.tpm(text, file: file, line: lines.lineOfKey("tpm", in: "qemu"), key: "qemu.tpm")
+            }
+            if let version = table["tpm_version"] {
+                guard let text = version.string, let family = QEMUSettings.TPMFamily(rawValue: text) else {
+                    throw BoardError.invalidValue(file: file, line: lines.lineOfKey("tpm_version", in: "qemu"), key: "qemu.tpm_version", value: "\(version)",
+                                                  expected: QEMUSettings.TPMFamily.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))
+                }
+                qemu.tpmFamily = family
             }
             if let extra = table["extra_args"] {
                 guard let array = extra.array, array.allSatisfy({ $0.string != nil }) else {

@@ -57,6 +57,12 @@ import Testing
         } catch let error as BoardError {
             #expect("\(error)".contains("tpm") && "\(error)".contains("tests.toml:2"), "\(error)")
         }
+        // The TPM family: 2.0 unless the board says 1.2; anything else names the choices.
+        #expect(tests.qemu.tpmFamily == .tpm20)
+        #expect(try TestScenarioLoader().parse("[qemu]\ntpm_version = \"1.2\"\n", file: "tests.toml").qemu.tpmFamily == .tpm12)
+        #expect(throws: BoardError.invalidValue(file: "tests.toml", line: 2, key: "qemu.tpm_version", value: "\"1.3\"", expected: "\"1.2\" or \"2.0\"")) {
+            try TestScenarioLoader().parse("[qemu]\ntpm_version = \"1.3\"\n", file: "tests.toml")
+        }
     }
 
     @Test func fullOSStepsRunOnlyWhenAskedAndOnlyAtTheEnd() throws {

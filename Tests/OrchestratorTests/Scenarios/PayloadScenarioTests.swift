@@ -13,6 +13,8 @@ struct PayloadScenarioTests {
             #expect(tests.scenarios.map(\.name) == names)
             // They boot the ROM's own command line (rom.sh's cmdline), the serial port the console.
             #expect(tests.qemu.append == "{rom_cmdline} console=ttyS0,115200")
+            // The X230's TPM is a 1.2 (board.toml), the hp-abm has none.
+            #expect(board == "x230" ? (tests.qemu.tpm == .fresh && tests.qemu.tpmFamily == .tpm12) : tests.qemu.tpm == .none)
         }
     }
 
