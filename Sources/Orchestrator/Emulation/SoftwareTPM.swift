@@ -25,7 +25,7 @@ public final class SoftwareTPM: @unchecked Sendable {
     public private(set) var port: Int? = nil
 
     /// Starts swtpm for QEMU and waits (at most `timeout` seconds) until its socket accepts.
-    public convenience init(stateDirectory: URL, family: QEMUSettings.TPMFamily = .tpm20, timeout: TimeInterval = 10) throws {
+    public convenience init(stateDirectory: URL, family: TPMFamily = .tpm20, timeout: TimeInterval = 10) throws {
         try self.init(stateDirectory: stateDirectory, loopback: false, timeout: timeout, ports: Self.candidatePort, tpm12: family == .tpm12)
     }
 

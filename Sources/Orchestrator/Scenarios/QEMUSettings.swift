@@ -23,11 +23,5 @@ public struct QEMUSettings: Sendable, Equatable, Codable {
     /// Which TPM the board has (`tpm_version`): swtpm emulates that family.
     public var tpmFamily: TPMFamily = .tpm20
 
-    public enum TPMFamily: String, Sendable, Equatable, Codable, CaseIterable {
-        /// TPM 1.2 (the X230's): SHA-1 PCRs, no Clevis tpm2 pin; the unlocker only measures into it.
-        case tpm12 = "1.2"
-        case tpm20 = "2.0"
-    }
-
     public init() {}
 }

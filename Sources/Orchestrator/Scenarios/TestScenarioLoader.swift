@@ -47,9 +47,9 @@ public struct TestScenarioLoader: Sendable {
                 qemu.tpm = try Self.tpm(text, file: file, line: lines.lineOfKey("tpm", in: "qemu"), key: "qemu.tpm")
             }
             if let version = table["tpm_version"] {
-                guard let text = version.string, let family = QEMUSettings.TPMFamily(rawValue: text) else {
+                guard let text = version.string, let family = TPMFamily(rawValue: text) else {
                     throw BoardError.invalidValue(file: file, line: lines.lineOfKey("tpm_version", in: "qemu"), key: "qemu.tpm_version", value: "\(version)",
-                                                  expected: QEMUSettings.TPMFamily.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))
+                                                  expected: TPMFamily.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))
                 }
                 qemu.tpmFamily = family
             }
