@@ -9,6 +9,10 @@ import Support
 /// passphrase is random, kept only in the work directory (0600) for the fallback prompt, and
 /// the disk, TPM state and passphrase go with that directory. The network is QEMU's user
 /// network with `restrict=on` (nothing leaves QEMU) and one forward: 127.0.0.1:sshPort → 22.
+/// A board whose firmware QEMU cannot run (x230, hp-abm: every scenario boots the ROM's
+/// payload) starts the ROM's kernel and unlocker with the ROM's command line instead, as its
+/// scenarios do; with no TPM 2.0 behind measured firmware there is nothing to seal to, so the
+/// disk asks for its passphrase (in the work directory).
 public struct ThrowawayVM: Sendable {
     public var tests: BoardTests
     public var artifacts: BoardTestSession.Artifacts
@@ -25,6 +29,13 @@ public struct ThrowawayVM: Sendable {
     /// Where the fallback passphrase is kept.
     public var passphraseFile: URL { workDirectory.appendingPathComponent("passphrase") }
 
+    /// The board's firmware does not run in QEMU: boot its payload (kernel, unlocker, cmdline).
+    public var bootsPayload: Bool { !tests.scenarios.isEmpty && tests.scenarios.allSatisfy { $0.rom == .payload } }
+
+    /// The disk unlocks by itself: TPM2 tokens sealed to the ROM's predicted PCR 2, which only
+    /// the board's own firmware, measuring into a TPM 2.0, reproduces.
+    public var unlocksByTPM: Bool { !bootsPayload && tests.qemu.tpmFamily == .tpm20 }
+
     /// Makes the disk and enrols its TPM2 tokens; returns the machine to start (the TPM is
     /// started by `start`). `progress` hears the disk's encryption.
     public func prepare(progress: ProgressSink? = nil) throws -> QEMUMachine {
@@ -39,17 +50,30 @@ public struct ThrowawayVM: Sendable {
         request.pbkdfIterations = 4
         request.pbkdfMemoryKiB = 32768
         try DiskProvisioner().provision(request, progress: progress)
-        let image = [UInt8](try Data(contentsOf: artifacts.rom))
-        let prediction = try PCRPrediction.predict(image: image, path: .fallback)
-        let sealing = try SoftwareTPM(stateDirectory: tpmDirectory, loopback: true)
-        defer { sealing.close() }
-        try LUKSContainers.forEachHeader(of: disk) { header in
-            try ClevisBinder().bindTPM2(disk: header, passphrase: Data(passphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: sealing.tcti ?? "")
+        if unlocksByTPM {
+            let image = [UInt8](try Data(contentsOf: artifacts.rom))
+            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
+            let sealing = try SoftwareTPM(stateDirectory: tpmDirectory, loopback: true)
+            defer { sealing.close() }
+            try LUKSContainers.forEachHeader(of: disk) { header in
+                try ClevisBinder().bindTPM2(disk: header, passphrase: Data(passphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: sealing.tcti ?? "")
+            }
         }
+        return try machine(disk: disk)
+    }
+
+    /// The machine for `disk`: the ROM as firmware, or for a payload board its kernel and
+    /// unlocker with the ROM's command line; the user network with its one SSH forward.
+    func machine(disk: URL) throws -> QEMUMachine {
         var settings = tests.qemu
         settings.extraArguments = []
-        let runner = ScenarioRunner(settings: settings, variables: [:], transcriptDirectory: workDirectory)
-        var machine = runner.machine(rom: artifacts.rom, disk: disk)
+        let runner = ScenarioRunner(settings: settings, variables: artifacts.variables, transcriptDirectory: workDirectory)
+        var payload: (kernel: URL, initrd: URL)?
+        if bootsPayload {
+            guard let kernel = artifacts.kernel, let initrd = artifacts.initrd else { throw TestSessionError.noPayload(scenario: "vm") }
+            payload = (kernel, initrd)
+        }
+        var machine = runner.machine(rom: artifacts.rom, disk: disk, payload: payload)
         machine.allowsReboot = true
         machine.extraArguments += ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:\(sshPort)-:22", "-device", "virtio-net-pci,netdev=net0"]
         return machine
@@ -58,5 +82,5 @@ public struct ThrowawayVM: Sendable {
     var tpmDirectory: URL { workDirectory.appendingPathComponent("tpm") }
 
     /// The machine's TPM, holding the sealing key: start it right before QEMU.
-    public func startTPM() throws -> SoftwareTPM { try SoftwareTPM(stateDirectory: tpmDirectory) }
+    public func startTPM() throws -> SoftwareTPM { try SoftwareTPM(stateDirectory: tpmDirectory, family: tests.qemu.tpmFamily) }
 }

@@ -7,7 +7,7 @@ import Support
 struct VMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vm",
-        abstract: "Boot the board's latest build (ROM + OS) in QEMU with a throwaway disk that unlocks by the machine's own TPM; the serial console is this terminal.")
+        abstract: "Boot the board's latest build (ROM + OS; boards whose firmware QEMU cannot run: its kernel and unlocker) in QEMU with a throwaway disk that unlocks by the machine's own TPM 2.0, or asks for its passphrase; the serial console is this terminal.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The board (also: board=NAME).") var board: String?
@@ -28,7 +28,9 @@ struct VMCommand: ParsableCommand {
         progress.finish()
         let tpm = try vm.startTPM()
         defer { tpm.close() }
-        print("booting \(board.name) generation \(summary.generation) (set \(summary.setHash.prefix(16))): serial console here, Ctrl-A X quits QEMU; ssh to 127.0.0.1:\(sshPort); the disk unlocks by its TPM2 token (fallback passphrase in \(vm.passphraseFile.path))")
+        let how = vm.bootsPayload ? "its firmware does not run in QEMU: the ROM's kernel and unlocker boot with its command line" : "its ROM as firmware"
+        let unlock = vm.unlocksByTPM ? "the disk unlocks by its TPM2 token (fallback passphrase in \(vm.passphraseFile.path))" : "type the disk's passphrase, kept in \(vm.passphraseFile.path)\(keep ? "" : " until QEMU ends")"
+        print("booting \(board.name) generation \(summary.generation) (set \(summary.setHash.prefix(16))), \(how): serial console here, Ctrl-A X quits QEMU; ssh to 127.0.0.1:\(sshPort); \(unlock)")
         fflush(nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessRunner.which(machine.binary) ?? "/usr/bin/\(machine.binary)")
