@@ -36,12 +36,19 @@ struct DiskCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let board = try BoardSelection.load(board, global: global)
+        // Refused before anything is written: the x230's TPM 1.2 and the hp-abm's none cannot seal.
+        if tpm2, let family = board.tpm, family != "2.0" { throw DiskError.noTPM2(board: board.name, tpm: family) }
         // A board with a verity OS gets the GPT layout: root slots A and B and the state.
         let verity = board.os != nil && board.slotBUUID != nil && board.stateUUID != nil
         let image = osImage ?? "result/\(board.name)/os/" + (verity ? "os.img" : "os.ext4")
+        // The disk is made and its tokens bound under a partial name beside the output, which
+        // takes its name only when all of it worked: a failed bind leaves no disk that looks done.
+        let final = URL(fileURLWithPath: output)
+        let disk = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: disk) }
         var request = DiskProvisioner.Request(
             osImage: URL(fileURLWithPath: image), passphraseFile: URL(fileURLWithPath: passphraseFile),
-            output: URL(fileURLWithPath: output), luksUUID: luksUUID ?? board.rootUUID, keyFile: keyFile.map { URL(fileURLWithPath: $0) })
+            output: disk, luksUUID: luksUUID ?? board.rootUUID, keyFile: keyFile.map { URL(fileURLWithPath: $0) })
         if verity, let slotB = board.slotBUUID, let state = board.stateUUID {
             request.verityLayout = DiskProvisioner.VerityLayout(slotBUUID: slotB, stateUUID: state)
         }
@@ -49,8 +56,14 @@ struct DiskCommand: ParsableCommand {
         defer { progress.finish() }
         try DiskProvisioner().provision(request, progress: progress.sink)
         progress.finish()
+        try bindTokens(board: board, disk: disk)
+        guard rename(disk.path, final.path) == 0 else { throw DiskError.cryptsetupFailed(step: "name", output: "could not rename \(disk.path) to \(output): \(String(cString: strerror(errno)))") }
         print(verity ? "wrote \(output): GPT disk of \(board.name): root slots A and B (LUKS2, OS image + verity hash tree), state (LUKS2, ext4)"
               : "wrote \(output): LUKS2-encrypted \(board.name) OS disk")
+    }
+
+    /// The Clevis tokens asked for (--tang, --tpm2, --threshold), in every LUKS2 container of `disk`.
+    func bindTokens(board: Board, disk: URL) throws {
         // The passphrase authorises each new key slot, as for cryptsetup: read, never stored.
         func passphrase() throws -> Data {
             let data = try Data(contentsOf: URL(fileURLWithPath: passphraseFile))
@@ -77,7 +90,6 @@ struct DiskCommand: ParsableCommand {
         }
         // Every LUKS2 container the unlocker opens gets the tokens (on a GPT disk: both root
         // slots and the state), so an unattended boot needs no passphrase for any of them.
-        let disk = URL(fileURLWithPath: output)
         guard !pins.isEmpty else { return }
         if let threshold {
             let names = try LUKSContainers.forEachHeader(of: disk) { header in

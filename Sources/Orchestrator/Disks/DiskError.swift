@@ -12,6 +12,8 @@ public enum DiskError: UserFacingError, Equatable {
     /// Neither the file nor any GPT partition in it is a LUKS2 container.
     case noLUKSContainer(path: String)
     case badThreshold(threshold: Int, pins: Int)
+    /// `--tpm2` on a board whose TPM (board.toml `[board] tpm`) is not a TPM 2.0.
+    case noTPM2(board: String, tpm: String)
 
     public var message: String {
         switch self {
@@ -23,6 +25,7 @@ public enum DiskError: UserFacingError, Equatable {
         case .badPCRValue(let index, let value): return "PCR \(index)'s expected value \"\(value)\" is not 64 hex digits (SHA-256)"
         case .noLUKSContainer(let path): return "\(path) holds no LUKS2 container (neither the whole file nor a GPT partition)"
         case .badThreshold(let threshold, let pins): return "threshold \(threshold) is not between 1 and the number of pins (\(pins))"
+        case .noTPM2(let board, let tpm): return "\(board) has \(tpm == "none" ? "no TPM" : "a TPM \(tpm)") (its board.toml): Clevis's tpm2 pin needs a TPM 2.0, so --tpm2 cannot seal a key there"
         }
     }
 
@@ -35,6 +38,7 @@ public enum DiskError: UserFacingError, Equatable {
         case .badPCRValue: return "take the values from `ownerboot pcrs ROM --json`"
         case .noLUKSContainer: return "give the disk `ownerboot disk` wrote (-o), not the OS image"
         case .badThreshold: return "give --threshold a number from 1 to the number of pins (--tang and --tpm2 each add one)"
+        case .noTPM2: return "leave out --tpm2: use --tang URL for an unattended unlock, or the passphrase alone (`ownerboot boards` lists each board's unlock methods)"
         }
     }
 }
