@@ -26,8 +26,9 @@ struct VMCommand: ParsableCommand {
         let vm = ThrowawayVM(tests: tests, artifacts: artifacts, workDirectory: work, sshPort: sshPort)
         let machine = try vm.prepare(progress: progress.sink)
         progress.finish()
-        let tpm = try vm.startTPM()
-        defer { tpm.close() }
+        // A board without a TPM (hp-abm) gets none here either.
+        let tpm = board.tpm == "none" ? nil : try vm.startTPM()
+        defer { tpm?.close() }
         let how = vm.bootsPayload ? "its firmware does not run in QEMU: the ROM's kernel and unlocker boot with its command line" : "its ROM as firmware"
         let unlock = vm.unlocksByTPM ? "the disk unlocks by its TPM2 token (fallback passphrase in \(vm.passphraseFile.path))" : "type the disk's passphrase, kept in \(vm.passphraseFile.path)\(keep ? "" : " until QEMU ends")"
         print("booting \(board.name) generation \(summary.generation) (set \(summary.setHash.prefix(16))), \(how): serial console here, Ctrl-A X quits QEMU; ssh to 127.0.0.1:\(sshPort); \(unlock)")
@@ -35,7 +36,7 @@ struct VMCommand: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessRunner.which(machine.binary) ?? "/usr/bin/\(machine.binary)")
         // The console is this terminal: Ctrl-C goes to the machine, Ctrl-A X ends QEMU.
-        process.arguments = machine.arguments.map { $0 == "stdio" ? "mon:stdio" : $0 } + tpm.qemuArguments
+        process.arguments = machine.arguments.map { $0 == "stdio" ? "mon:stdio" : $0 } + (tpm?.qemuArguments ?? [])
         try process.run()
         process.waitUntilExit()
         if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
