@@ -691,16 +691,17 @@ static int measure(const char *device, int port, int major, long pcr, const char
 int main(int argc, char **argv) {
     const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
     int port = 0, major = 0;
-    const char *pcr = NULL, *measured = NULL;
+    const char *pcr = NULL, *measured = NULL, *given = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-x") && i + 2 < argc) { pcr = argv[++i]; measured = argv[++i]; device = "/dev/tpm0"; }
+        if (!strcmp(argv[i], "-x") && i + 2 < argc) { pcr = argv[++i]; measured = argv[++i]; }
         else if (!strcmp(argv[i], "-V") && i + 1 < argc) major = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "-d") && i + 1 < argc) device = argv[++i];
+        else if (!strcmp(argv[i], "-d") && i + 1 < argc) device = given = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
         else fail(1, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase] | ob-unlock [-t PORT] [-V 1|2] -x PCR FILE");
     }
-    if (pcr) return measure(device, port, major, strtol(pcr, NULL, 10), measured);
+    /* Measuring extends a PCR: the TPM itself (/dev/tpm0, also a TPM 1.2), not the resource manager. */
+    if (pcr) return measure(given ? given : "/dev/tpm0", port, major, strtol(pcr, NULL, 10), measured);
     static char input[TOKEN_LIMIT + 1];
     size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
     input[n] = 0;
