@@ -183,11 +183,21 @@ public struct DiskProvisioner: Sendable {
     }
 
     /// `cryptsetup reencrypt`, with its JSON progress lines followed while it runs when
-    /// someone listens. Its output holds no secret (the passphrase arrives on stdin).
+    /// someone listens. Its output holds no secret (the passphrase arrives on stdin). It runs in
+    /// a folder of its own: `reencrypt --encrypt` writes its temporary header as
+    /// `LUKS2-temp-<UUID>.new` in the working directory, so two disks with the same LUKS UUID
+    /// made at once in one folder (two boards' tests, or tests side by side) would collide. For
+    /// the same reason it takes no lock: cryptsetup's reencryption lock is named after the UUID
+    /// too ("Reencryption process is already running"), and the file is this call's own.
     func encrypt(_ arguments: [String], passphrase: Data, progress: ProgressSink?) throws -> ProcessRunner.Result {
+        let arguments = ["--disable-locks"] + arguments
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-reencrypt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var runner = self.runner
+        runner.workingDirectory = folder
         guard let progress else { return try runner.run("cryptsetup", arguments, stdin: passphrase) }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-reencrypt-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
+        let log = folder.appendingPathComponent("progress.log")
         var followed = runner
         followed.combinedOutput = log
         let ticker = ProgressTicker(task: "disk encrypt", log: log, estimate: nil, amount: Self.cryptsetupAmount, sink: progress)
