@@ -26,18 +26,19 @@ public final class SoftwareTPM: @unchecked Sendable {
 
     /// Starts swtpm for QEMU and waits (at most `timeout` seconds) until its socket accepts.
     public convenience init(stateDirectory: URL, family: TPMFamily = .tpm20, timeout: TimeInterval = 10) throws {
-        try self.init(stateDirectory: stateDirectory, loopback: false, timeout: timeout, ports: Self.candidatePort, tpm12: family == .tpm12)
+        try self.init(stateDirectory: stateDirectory, loopback: false, timeout: timeout, ports: Self.candidatePort, family: family)
     }
 
     /// `loopback`: instead of QEMU, the device's TPM serves host tools (enrolment) on a
     /// 127.0.0.1 port, already started up; nothing listens beyond loopback.
-    /// `tpm12`: a TPM 1.2 instead (the X230's family), for what the unlocker measures into it.
-    public convenience init(stateDirectory: URL, loopback: Bool, tpm12: Bool = false, timeout: TimeInterval = 10) throws {
-        try self.init(stateDirectory: stateDirectory, loopback: loopback, timeout: timeout, ports: Self.candidatePort, tpm12: tpm12)
+    /// `family`: `.tpm12` serves a TPM 1.2 instead (the X230's), for what the unlocker measures into it.
+    public convenience init(stateDirectory: URL, loopback: Bool, family: TPMFamily = .tpm20, timeout: TimeInterval = 10) throws {
+        try self.init(stateDirectory: stateDirectory, loopback: loopback, timeout: timeout, ports: Self.candidatePort, family: family)
     }
 
     /// `ports` draws the loopback command port to try (its control channel is the next one).
-    init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval, ports: () -> Int, tpm12: Bool = false) throws {
+    init(stateDirectory: URL, loopback: Bool, timeout: TimeInterval, ports: () -> Int, family: TPMFamily = .tpm20) throws {
+        let tpm12 = family == .tpm12
         self.stateDirectory = stateDirectory
         guard let binary = ProcessRunner.which("swtpm") else { throw SoftwareTPMError.notInstalled }
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)

@@ -4,12 +4,18 @@ import Testing
 @testable import Orchestrator
 
 @Suite struct DiskProvisionerTests {
-    @Test func encryptsOfflineWithTheBoardUUIDAndOnlyTheRightPassphraseOpensIt() throws {
-        let dir = try RepositoryPaths.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// An 8 MiB ext4 OS image in `dir`, for disks made in tests.
+    static func smallOSImage(in dir: URL) throws -> URL {
         let image = dir.appendingPathComponent("os.ext4")
         try ProcessRunner().checked("truncate", ["-s", "8M", image.path])
         try ProcessRunner().checked("mkfs.ext4", ["-q", "-F", image.path])
+        return image
+    }
+
+    @Test func encryptsOfflineWithTheBoardUUIDAndOnlyTheRightPassphraseOpensIt() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = try Self.smallOSImage(in: dir)
         let passFile = dir.appendingPathComponent("pass")
         try Data("correct horse\n".utf8).write(to: passFile)
         let keyFile = dir.appendingPathComponent("key")

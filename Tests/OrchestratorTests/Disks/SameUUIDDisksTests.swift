@@ -10,9 +10,7 @@ import Testing
     @Test func fourDisksWithOneUUIDAtOnceAllSucceed() throws {
         let dir = try RepositoryPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let image = dir.appendingPathComponent("os.ext4")
-        try ProcessRunner().checked("truncate", ["-s", "8M", image.path])
-        try ProcessRunner().checked("mkfs.ext4", ["-q", "-F", image.path])
+        let image = try DiskProvisionerTests.smallOSImage(in: dir)
         let passFile = dir.appendingPathComponent("pass")
         try Data("same uuid\n".utf8).write(to: passFile)
         let failures = Failures()

@@ -62,7 +62,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let obUnlock = try ClevisInteropTests.obUnlock(dir)
         let kernel = try Self.kernelFile(dir)
-        let tpm = try SoftwareTPM(stateDirectory: dir.appendingPathComponent("tpm"), loopback: true, tpm12: true)
+        let tpm = try SoftwareTPM(stateDirectory: dir.appendingPathComponent("tpm"), loopback: true, family: .tpm12)
         defer { tpm.close() }
         let port = try #require(tpm.port)
         #expect(try Self.readTPM12PCR8(port: port) == String(repeating: "0", count: 40))
