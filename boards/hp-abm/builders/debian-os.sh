@@ -1,1 +1,0 @@
-../../qemu-x86/builders/debian-os.sh

@@ -1,1 +1,0 @@
-../qemu-x86/ob-kexec.c

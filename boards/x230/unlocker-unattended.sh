@@ -1,1 +1,0 @@
-../qemu-x86/unlocker-unattended.sh
