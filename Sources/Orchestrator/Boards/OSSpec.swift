@@ -23,7 +23,7 @@ public struct OSSpec: Sendable, Codable, Equatable {
         /// The kernel in flash boots the OS (switch_root after the unlocker).
         case flash
         /// The unlocker in flash opens and verifies the root, then kexecs the kernel package the
-        /// OS carries (`/etc/ownerboot/kexec` in the image; docs/kexec.md).
+        /// OS carries (`/etc/ownerboot/kexec` in the image; docs/notes/kexec.md).
         case kexec
     }
 

@@ -216,7 +216,7 @@ public struct BuildPlan: Sendable {
         return try SHA256Digest.hex(fileAt: file)
     }
 
-    /// SHA-256 of `[["name","hash"],…]` sorted by name (docs/derivation-hash.md).
+    /// SHA-256 of `[["name","hash"],…]` sorted by name (docs/reference/derivation-hash.md).
     /// A component's own recipe: its builder's hash, its environment, its inputs' names and its
     /// packing, without anything the set decides (that is what the ROM's recipe must be).
     static func recipeHash(_ component: ComponentSpec, board: Board) throws -> String {

@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// Runs one builder script under bubblewrap exactly as docs/builder-contract.md says: the
+/// Runs one builder script under bubblewrap exactly as docs/reference/builder-contract.md says: the
 /// build environment read-only as `/`, each input read-only at `/inputs/<name>`, a fresh
 /// `/build` and `/out`, no network, a cleared environment with fixed values, umask 022.
 ///

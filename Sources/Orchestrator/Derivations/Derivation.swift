@@ -3,7 +3,7 @@ import Support
 
 /// One buildable thing: a build environment, a fixed-output source, or a component built by
 /// a builder script in the sandbox. Its `hash` names its output in the store and is
-/// SHA-256 over `canonicalDescription` (see docs/derivation-hash.md): every input by its own
+/// SHA-256 over `canonicalDescription` (see docs/reference/derivation-hash.md): every input by its own
 /// hash, never an absolute host path, so the same board plans to the same hashes anywhere.
 public struct Derivation: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable {

@@ -15,10 +15,10 @@ cp "$P/x/busybox-static/bin/busybox" "$s/bin/busybox"
 for a in $("$s/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$s/bin/$a"; done
 cp /usr/sbin/cryptsetup /usr/sbin/veritysetup "$s/sbin/"
 cp "$P/x/kexec-tools/sbin/kexec" "$s/sbin/kexec"
-gcc -Os -o "$s/sbin/ob-kexec" "$HERE/../../boards/qemu-x86/ob-kexec.c" && strip "$s/sbin/ob-kexec"
+gcc -Os -o "$s/sbin/ob-kexec" "$HERE/../../../recipes/unlocker/ob-kexec.c" && strip "$s/sbin/ob-kexec"
 gcc -Os -o "$s/sbin/ob-pcr-extend" "$HERE/ob-pcr-extend.c" && strip "$s/sbin/ob-pcr-extend"
 cp "$HERE/stage1-init.sh" "$s/init"; cp "$HERE/stage2-init.sh" "$s/etc/stage2-init"; chmod 0755 "$s/init"
-# Library closure by DT_NEEDED (as builders/unlocker.sh does), Xen libraries from the .debs.
+# Library closure by DT_NEEDED (as recipes/unlocker/unlocker.sh does), Xen libraries from the .debs.
 resolve() { for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu "$P/x/xen/usr/lib/x86_64-linux-gnu"; do [ -e "$d/$1" ] && { echo "$d/$1"; return 0; }; done; echo "missing $1" >&2; return 1; }
 cp -L "$(resolve libgcc_s.so.1)" "$s/lib/x86_64-linux-gnu/"
 todo="$s/sbin/cryptsetup $s/sbin/veritysetup $s/sbin/kexec $s/sbin/ob-kexec"; seen=" libgcc_s.so.1 "

@@ -23,7 +23,7 @@ else
 fi
 ln -s "vmlinuz-$KVER" "$root/boot/vmlinuz"
 echo "kexec-probe marker: this line was read from the verity root inside LUKS2" > "$root/marker"
-# The modules the OS kernel needs to reach the root (see docs/kexec.md): their full closure.
+# The modules the OS kernel needs to reach the root (see docs/notes/kexec.md): their full closure.
 mods="dm-crypt dm-verity virtio_pci virtio_blk ahci sd_mod nvme ext4 crc32c_generic crc32c-intel xts ecb aesni-intel"
 for m in $mods; do
     grep -E "/$m\.ko(\.xz)?:" "$K/lib/modules/$KVER/modules.dep" | tr -d ':' | tr ' ' '\n'

@@ -17,7 +17,7 @@ t() { echo "probe1: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 t "stage 1 up, kernel $(uname -r)"
 # probe.kallsyms=1: print the kexec code's symbols and each one's successor (Debian's
-# System.map is a stub), for the size estimate in docs/kexec.md; then stop.
+# System.map is a stub), for the size estimate in docs/notes/kexec.md; then stop.
 if grep -q probe.kallsyms=1 /proc/cmdline; then
     sort /proc/kallsyms | awk '{ if (p) { print "KSYM " $0; p = 0 } } $3 ~ /kexec|kimage|purgatory|bzImage64|relocate_kernel|crash_|vmcoreinfo|locate_mem_hole|elf_header|crashk|kexec_file/ { print "KSYM " $0; p = 1 }'
     poweroff -f

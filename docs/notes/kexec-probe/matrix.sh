@@ -1,5 +1,5 @@
 #!/bin/sh
-# The runs docs/kexec.md reports, one after the other (each is one QEMU TCG guest), with the
+# The runs docs/notes/kexec.md reports, one after the other (each is one QEMU TCG guest), with the
 # lines that matter from each log. Logs: $P/run-NAME.log.
 P=${P:-/var/tmp/kexec-probe}
 HERE=$(cd "$(dirname "$0")" && pwd)
