@@ -2,7 +2,7 @@
 # (busybox-static, cryptsetup-bin: cryptsetup and veritysetup), with their shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
-# Inputs: /inputs/unlocker-init.sh, /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins),
+# Inputs: /inputs/init (the folder: init and its stage files), /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins),
 # optional /inputs/ob-kexec.c (built here: the kexec hand-over of boards whose OS runs its own kernel). Output: /out/root (packed to /out/initramfs.cpio.gz).
 stage=/out/root
 mkdir -p $stage
@@ -13,8 +13,12 @@ for applet in sh ash mount umount mkdir cat echo sleep switch_root poweroff rebo
         uname cut tr sort chmod find cpio sha256sum modprobe; do
     ln -s busybox bin/$applet
 done
-cp /inputs/unlocker-init.sh init
+# /init and the stages it runs (recipes/unlocker/init: /init sources /lib/ownerboot/main.sh).
+cp /inputs/init/init init
 chmod 0755 init
+mkdir -p lib/ownerboot
+cp /inputs/init/*.sh lib/ownerboot/
+chmod 0644 lib/ownerboot/*.sh
 # Boards with normal/fallback firmware re-arm the normal set after a good boot.
 if [ -f /inputs/rearm-normal.sh ]; then cp /inputs/rearm-normal.sh sbin/ownerboot-rearm; chmod 0755 sbin/ownerboot-rearm; fi
 cp /inputs/unlocker-unattended.sh sbin/ob-unattended
