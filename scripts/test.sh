@@ -10,6 +10,8 @@ bash scripts/setup.sh
 bash scripts/check-layers.sh
 swift build --build-tests
 swift test --skip-build
+# docs/reference/commands.md must be the binary's --help (regenerate: scripts/gen-command-reference.sh).
+bash scripts/gen-command-reference.sh --check
 # A short coverage-guided fuzzing pass over every Boot parser (10 s each, about 3 min with the
 # build; a finding fails the run). Longer runs: scripts/fuzz.sh SECONDS [HARNESS...].
 bash scripts/fuzz.sh "${OWNERBOOT_FUZZ_SECONDS:-10}"
