@@ -39,6 +39,12 @@ public struct Board: Sendable, Codable, Equatable {
     /// Clevis tpm2 key (coreboot extends the SHA-256 bank it is sealed to); nil: not stated.
     public var tpm: String? = nil
 
+    /// Where the names of builders and inputs are found after the board's own folder (the
+    /// owner's recipe folders, then ownerboot's); `.none` for a board read from a snapshot.
+    public var layers: RecipeLayers = .none
+    /// The profiles the board includes, nearest first (`[board] profile`, then what it extends).
+    public var profiles: [ResolvedFile] = []
+
     /// How the unlocker can open the disk on this board, the passphrase always last.
     public var unlockMethods: [String] {
         (tpm == "2.0" ? ["tpm2", "tang", "sss (thresholds of tpm2 and tang)"] : ["tang"]) + ["passphrase"]
@@ -72,6 +78,20 @@ public struct Board: Sendable, Codable, Equatable {
 
     /// The size of the flash address space the ROM fills (all chips).
     public var flashSize: Int { chips.map { $0.offset + $0.sizeBytes }.max() ?? 0 }
+
+    /// Where a builder or input named `name` comes from: the board's folder, else the first
+    /// recipe layer holding it.
+    public func resolve(_ name: String) -> ResolvedFile? {
+        layers.find(name, boardDirectory: directory)
+    }
+
+    /// The file a builder or input name stands for, or a `BoardError` naming where it was looked for.
+    public func file(_ name: String) throws -> URL {
+        guard let found = resolve(name) else {
+            throw BoardError.missingFile(file: directory.appendingPathComponent("board.toml").path, line: nil, key: "a builder or input", path: name)
+        }
+        return found.url
+    }
 
     /// The lock file beside the board file.
     public var lockFile: URL { directory.appendingPathComponent("ownerboot.lock") }

@@ -5,9 +5,14 @@ import Support
 /// It only lists; `BoardLoader` reads and checks a board file.
 public struct BoardCatalog: Sendable {
     public let directory: URL
+    /// Where the boards' builders, inputs and profiles are found after their own folders.
+    public let layers: RecipeLayers
 
-    public init(directory: URL) {
+    /// `layers`: by default the owner's recipe folders named by the environment, a `recipes/`
+    /// beside `directory`, and the recipes shipped with ownerboot.
+    public init(directory: URL, layers: RecipeLayers? = nil) {
         self.directory = directory
+        self.layers = layers ?? RecipeLayers.locate(boardsDirectory: directory)
     }
 
     /// The boards directory to use, the first of: `override` (`--boards-dir`),
@@ -18,12 +23,16 @@ public struct BoardCatalog: Sendable {
     public static func locate(override: String? = nil, configFile: URL? = nil,
                               environment: [String: String] = ProcessInfo.processInfo.environment,
                               currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> BoardCatalog {
+        let config = try configFile.map { try OwnerbootConfig.load($0, environment: environment) }
+        func catalog(_ url: URL) -> BoardCatalog {
+            BoardCatalog(directory: url, layers: RecipeLayers.locate(boardsDirectory: url, config: config, environment: environment))
+        }
         func existing(_ url: URL, _ source: String) throws -> BoardCatalog {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
                 throw BoardError.boardsDirectoryMissing(path: url.path, source: source)
             }
-            return BoardCatalog(directory: url)
+            return catalog(url)
         }
         if let override { return try existing(URL(fileURLWithPath: override), "--boards-dir") }
         if let path = environment["OWNERBOOT_BOARDS"], !path.isEmpty { return try existing(URL(fileURLWithPath: path), "OWNERBOOT_BOARDS") }
@@ -32,13 +41,13 @@ public struct BoardCatalog: Sendable {
             let candidate = dir.appendingPathComponent("boards")
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue {
-                return BoardCatalog(directory: candidate)
+                return catalog(candidate)
             }
             let parent = dir.deletingLastPathComponent()
             if parent.path == dir.path { break }
             dir = parent
         }
-        if let configFile, let boards = try OwnerbootConfig.load(configFile, environment: environment).boards {
+        if let configFile, let boards = config?.boards {
             return try existing(boards, "boards in \(configFile.path)")
         }
         throw BoardError.noBoardsDirectory(searchedFrom: currentDirectory.standardizedFileURL.path, configFile: configFile?.path)
@@ -62,11 +71,11 @@ public struct BoardCatalog: Sendable {
         guard known.contains(name) else {
             throw BoardError.unknownBoard(name: name, known: known, suggestion: NearMiss.closest(to: name, in: known))
         }
-        return try BoardLoader().load(boardFile(name))
+        return try BoardLoader(layers: layers).load(boardFile(name))
     }
 
     /// Loads every board, stopping at the first that does not parse.
     public func loadAll() throws -> [Board] {
-        try names().map { try BoardLoader().load(boardFile($0)) }
+        try names().map { try BoardLoader(layers: layers).load(boardFile($0)) }
     }
 }

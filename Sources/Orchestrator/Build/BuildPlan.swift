@@ -138,8 +138,7 @@ public struct BuildPlan: Sendable {
                     paths.append((input, store.path(hash: hash, name: input)))
                     dependencies.append(hash)
                 } else {
-                    let file = board.directory.appendingPathComponent(input)
-                    guard FileManager.default.fileExists(atPath: file.path) else { throw BuildError.missingInput(derivation: name, input: input) }
+                    guard let file = board.resolve(input)?.url else { throw BuildError.missingInput(derivation: name, input: input) }
                     let base = file.lastPathComponent
                     inputs.append(.init(name: base, kind: .file, hash: try Self.fileHash(file)))
                     paths.append((base, file))
@@ -164,7 +163,7 @@ public struct BuildPlan: Sendable {
                 // Only a kexec OS sets it, so the other boards' OS derivations stay as they were.
                 if os.kernel == .kexec { env["OS_KERNEL"] = os.kernel.rawValue }
                 if let overlay = os.overlay {
-                    let folder = board.directory.appendingPathComponent(overlay)
+                    let folder = try board.file(overlay)
                     inputs.append(.init(name: "os-overlay", kind: .file, hash: try TreeHash.hash(of: folder)))
                     paths.append(("os-overlay", folder))
                 }
@@ -187,7 +186,7 @@ public struct BuildPlan: Sendable {
                 env["OWNERBOOT_CMDLINE"] = cmdline
                 env["OWNERBOOT_MANIFEST"] = String(decoding: try romManifest.encoded(), as: UTF8.self)
             }
-            let builder = board.directory.appendingPathComponent(component.builder)
+            let builder = try board.file(component.builder)
             let derivation = Derivation(
                 name: name, kind: .component, builderHash: try SHA256Digest.hex(fileAt: builder), inputs: inputs, env: env,
                 buildEnvironment: buildenv.hash, sourceDateEpoch: spec.sourceDateEpoch)
@@ -220,7 +219,7 @@ public struct BuildPlan: Sendable {
     /// A component's own recipe: its builder's hash, its environment, its inputs' names and its
     /// packing, without anything the set decides (that is what the ROM's recipe must be).
     static func recipeHash(_ component: ComponentSpec, board: Board) throws -> String {
-        let builder = try SHA256Digest.hex(fileAt: board.directory.appendingPathComponent(component.builder))
+        let builder = try SHA256Digest.hex(fileAt: try board.file(component.builder))
         let env = component.env.keys.sorted().map { [$0, component.env[$0]!] }
         let recipe: [Any] = [builder, env, component.inputs, component.pack?.canonical ?? ""]
         return SHA256Digest.hex(Array(try JSONSerialization.data(withJSONObject: recipe, options: [.sortedKeys, .withoutEscapingSlashes])))

@@ -30,7 +30,7 @@ public struct SBOMWriter: Sendable {
         var boardFileIDs: [String: [String]] = [:]
         let boardFileNames = Set(facts.boardFiles.map(\.name) + facts.components.map(\.builder).filter { !$0.isEmpty })
         for name in boardFileNames.sorted() {
-            let url = facts.board.directory.appendingPathComponent(name)
+            let url = facts.board.resolve(name)?.url ?? facts.board.directory.appendingPathComponent(name)
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { throw ProvenanceError.unreadable(path: url.path, reason: "missing from the board snapshot") }
             let members = isFolder.boolValue
@@ -40,7 +40,7 @@ public struct SBOMWriter: Sendable {
                 }.map { "\(name)/\($0)" }
                 : [name]
             for member in members {
-                let memberURL = facts.board.directory.appendingPathComponent(member)
+                let memberURL = isFolder.boolValue ? url.appendingPathComponent(String(member.dropFirst(name.count + 1))) : url
                 guard let data = FileManager.default.contents(atPath: memberURL.path) else { throw ProvenanceError.unreadable(path: memberURL.path, reason: "missing from the board snapshot") }
                 let described = OutputScanner.describe(member, Array(data))
                 let id = ids.make("BoardFile-\(member)")

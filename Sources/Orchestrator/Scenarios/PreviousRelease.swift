@@ -51,13 +51,15 @@ public enum PreviousRelease {
         return others.last { !read.contains($0.name) } ?? board.components.first { $0.name == BuildPlan.romComponent } ?? others.last ?? board.components.last
     }
 
-    /// Copies the board folder to `directory/<name>` (links resolved) and appends the marker
+    /// Copies the board folder and its recipes to `directory/<name>` (links resolved) and appends the marker
     /// to the chosen component's builder; returns the derived board.
     public static func derive(from board: Board, into directory: URL) throws -> Board {
         guard let component = component(of: board) else { throw BuildError.missingInput(derivation: board.name, input: "a component") }
         let copy = directory.appendingPathComponent(board.name)
         if FileManager.default.fileExists(atPath: copy.path) { try FileManager.default.removeItem(at: copy) }
-        try BoardSnapshot.copyResolvingLinks(board.directory, to: copy)
+        // The board with its resolved recipes, so the marked builder is a copy, never the
+        // shipped recipe every board shares.
+        try BoardRecipeFiles.materialize(board, at: copy)
         let builder = copy.appendingPathComponent(component.builder)
         var script = try Data(contentsOf: builder)
         if script.last != UInt8(ascii: "\n") { script.append(UInt8(ascii: "\n")) }

@@ -1,17 +1,19 @@
 import Foundation
 import Support
 
-/// A content-addressed copy of a board folder (board.toml, lock, builders, fragments) kept in
-/// the store with each generation, so `build --generation N` can rebuild exactly that set
-/// later, whatever the checkout holds by then.
+/// A content-addressed copy of a board folder (board.toml, lock, fragments) and of every recipe
+/// file it resolved from the layers (builders, inputs, profiles, at their names), kept in the
+/// store with each generation, so `build --generation N` can rebuild exactly that set later,
+/// whatever the checkout or the installed recipes hold by then: the snapshot reads with no
+/// layer at all.
 public enum BoardSnapshot {
-    /// Copies the board folder into the store (once per distinct content). Symbolic links
-    /// (boards share builders with qemu-x86 that way) are copied as the files they point to,
-    /// so the snapshot stands alone and its hash covers what the links pointed at.
+    /// Copies the board folder and its resolved recipe files into the store (once per
+    /// distinct content). Symbolic links are copied as the files they point to, so the
+    /// snapshot stands alone and its hash covers what the links pointed at.
     public static func take(_ board: Board, store: Store) throws -> Derivation {
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-snapshot-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }
-        try copyResolvingLinks(board.directory, to: staging)
+        try BoardRecipeFiles.materialize(board, at: staging)
         let hash = try TreeHash.hash(of: staging)
         let derivation = Derivation(name: "board-\(board.name)", kind: .boardSnapshot, fixedOutput: hash)
         if store.contains(derivation) { return derivation }
@@ -23,27 +25,6 @@ public enum BoardSnapshot {
             try store.install(tmp, as: derivation, seconds: 0, log: nil)
         }
         return derivation
-    }
-
-    static func copyResolvingLinks(_ source: URL, to destination: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: destination, withIntermediateDirectories: true)
-        for name in try fm.contentsOfDirectory(atPath: source.path) {
-            let from = source.appendingPathComponent(name).resolvingSymlinksInPath()
-            let to = destination.appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: from.path, isDirectory: &isDirectory) else {
-                throw SnapshotError.danglingLink(path: source.appendingPathComponent(name).path)
-            }
-            if isDirectory.boolValue {
-                try copyResolvingLinks(from, to: to)
-            } else {
-                try fm.copyItem(at: from, to: to)
-                // Keep the mode (builders are run with sh, but a user may run them directly).
-                let mode = try fm.attributesOfItem(atPath: from.path)[.posixPermissions]
-                if let mode { try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: to.path) }
-            }
-        }
     }
 
     /// The board as generation `number` recorded it, and that record.

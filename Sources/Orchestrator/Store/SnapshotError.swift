@@ -6,14 +6,12 @@ public enum SnapshotError: UserFacingError, Equatable {
     case noSnapshot(board: String, number: Int)
     case collected(path: String)
     case setChanged(board: String, number: Int, recorded: String, planned: String)
-    case danglingLink(path: String)
 
     public var message: String {
         switch self {
         case .noGeneration(let board, let number): return "board \(board) has no generation \(number)"
         case .noSnapshot(let board, let number): return "generation \(number) of \(board) was recorded before ownerboot kept board snapshots"
         case .collected(let path): return "the board snapshot \(path) is gone from the store"
-        case .danglingLink(let path): return "\(path) is a symbolic link to nothing"
         case .setChanged(let board, let number, let recorded, let planned):
             return "generation \(number) of \(board) recorded set \(recorded), but its snapshot now plans \(planned)"
         }
@@ -24,7 +22,6 @@ public enum SnapshotError: UserFacingError, Equatable {
         case .noGeneration(let board, _): return "`ownerboot generations board=\(board)` lists them"
         case .noSnapshot, .collected: return "check out that generation's commit and build it instead"
         case .setChanged: return "ownerboot's hashing changed since; rebuild from that generation's commit"
-        case .danglingLink: return "point the link at an existing file (boards share files with ../qemu-x86/...) or remove it"
         }
     }
 }

@@ -9,6 +9,7 @@ struct BoardsCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Show one board in detail: its chips, where they are and how to reach them (also: board=NAME).") var board: String?
+    @Flag(help: "Show where each board's profile, builders and input files come from: its own folder, the owner's recipe folders or ownerboot's recipes.") var resolved = false
     @Flag(help: "Print JSON.") var json = false
 
     struct Row: Encodable {
@@ -50,6 +51,7 @@ struct BoardsCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
+        if resolved { return try printResolution(boards.map(BoardResolution.init)) }
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
                 writeProtect: $0.writeProtect, chips: $0.chips, flashSize: $0.flashSize, descriptor: $0.descriptor, protection: $0.protection,
@@ -85,5 +87,24 @@ struct BoardsCommand: ParsableCommand {
         print("  protected: \(ranges.isEmpty ? "nothing" : ranges.joined(separator: "; "))")
         print("  writable from the OS: \(p.writable.isEmpty ? "nothing" : p.writable.map(\.description).joined(separator: ", "))")
         print("  fallback: \(p.fallback ?? "none")")
+    }
+
+    func printResolution(_ resolutions: [BoardResolution]) throws {
+        if json { return try JSONOutput.print(resolutions) }
+        for (index, resolution) in resolutions.enumerated() {
+            if index > 0 { print("") }
+            print(resolution.board)
+            print("  profile: " + (resolution.profiles.isEmpty ? "none" : resolution.profiles.map { "\($0.name) (\($0.origin): \($0.path))" }.joined(separator: " → ")))
+            print("  looked up in: " + resolution.searchPath.map { "\($0.kind) \($0.path)" }.joined(separator: ", then "))
+            for component in resolution.components {
+                let builder = component.builder.map { "\($0.name)  [\($0.origin)] \($0.path)" } ?? "missing"
+                print("  \(component.name)")
+                print("    builder  \(builder)")
+                for input in component.inputs {
+                    let place = input.file.map { "[\($0.origin)] \($0.path)" } ?? (input.kind == "file" ? "missing" : input.kind)
+                    print("    input    \(input.name)  \(place)")
+                }
+            }
+        }
     }
 }

@@ -16,6 +16,10 @@ public enum BoardError: UserFacingError, Equatable {
     case missingFile(file: String, line: Int?, key: String, path: String)
     /// `[chipset_protect]` claims a lock whose Kconfig lines `config` does not carry.
     case protectionNotConfigured(file: String, line: Int?, config: String, missing: [String])
+    /// `[board] profile` or `[profile] extends` names a profile no folder holds.
+    case unknownProfile(file: String, line: Int?, name: String, searched: [String], known: [String])
+    /// A symbolic link in a board or recipe folder that points nowhere (found when it is copied).
+    case danglingLink(path: String)
 
     public var message: String {
         switch self {
@@ -42,6 +46,10 @@ public enum BoardError: UserFacingError, Equatable {
             return "\(Self.place(file, line)): '\(key)' names \(path), which does not exist"
         case .protectionNotConfigured(let file, let line, let config, let missing):
             return "\(Self.place(file, line)): [chipset_protect] says the firmware locks the flash, but \(config) lacks \(missing.joined(separator: ", "))"
+        case .danglingLink(let path):
+            return "\(path) is a symbolic link to nothing"
+        case .unknownProfile(let file, let line, let name, let searched, _):
+            return "\(Self.place(file, line)): no profile '\(name)': no profiles/\(name).toml in \(searched.joined(separator: ", "))"
         }
     }
 
@@ -66,9 +74,14 @@ public enum BoardError: UserFacingError, Equatable {
         case .invalidValue:
             return "change the value"
         case .missingFile(let file, _, _, _):
-            return "create the file, or fix the path (relative to the folder of \(file))"
+            return "create the file, or fix the path: names are looked up in the board's folder, then the owner's recipe folders, then ownerboot's recipes (`ownerboot boards --resolved` lists them); \(file) wrote it"
         case .protectionNotConfigured(_, _, let config, let missing):
             return "add \(missing.joined(separator: " and ")) to \(config) (then rebuild the firmware), or remove [chipset_protect] and say in [board] protection what stays writable"
+        case .danglingLink:
+            return "point the link at an existing file or remove it (shared files belong in a recipe folder, not behind a link)"
+        case .unknownProfile(_, _, let name, _, let known):
+            let near = NearMiss.closest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+            return near + "known profiles: \(known.isEmpty ? "(none)" : known.joined(separator: ", ")); an owner's own go in a recipe folder's profiles/ (`recipes` in config.toml or OWNERBOOT_RECIPES)"
         }
     }
 

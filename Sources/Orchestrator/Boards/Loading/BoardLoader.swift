@@ -3,13 +3,20 @@ import Foundation
 import Support
 import TOMLKit
 
-/// Reads `board.toml` into a `Board`, checking every key: unknown keys, wrong types and
-/// missing files are `BoardError`s naming the file, the line and the key, with the near miss.
+/// Reads `board.toml` and the profiles it includes into a `Board`, checking every key: unknown
+/// keys, wrong types and missing files are `BoardError`s naming the file (the board's or the
+/// profile's that set the key), the line and the key, with the near miss. Every file name is
+/// looked up in the board's folder, then in `layers`.
 public struct BoardLoader: Sendable {
-    public init() {}
+    /// Where file names not in the board's folder are found.
+    public var layers: RecipeLayers
+
+    public init(layers: RecipeLayers = .none) {
+        self.layers = layers
+    }
 
     static let sections: [String: Set<String>] = [
-        "board": ["name", "description", "arch", "protection", "fallback", "tpm"],
+        "board": ["name", "profile", "description", "arch", "protection", "fallback", "tpm"],
         "chip": ["name", "size", "programmer", "models", "access"],
         "chips": ["label", "name", "size", "offset", "programmer", "models", "access"],
         "descriptor": ["kind", "write_regions", "bios_start", "bios_length"],
@@ -17,7 +24,7 @@ public struct BoardLoader: Sendable {
         "chipset_protect": ["mechanism", "start", "length", "config", "requires"],
         "buildenv": ["suite", "mirror", "variant", "packages", "source_date_epoch"],
         "disk": ["root_uuid", "slot_b_uuid", "state_uuid"],
-        "os": ["suite", "mirror", "variant", "packages", "hostname", "users", "ssh_keys", "overlay", "kernel"],
+        "os": ["suite", "mirror", "variant", "packages", "extra_packages", "hostname", "users", "ssh_keys", "overlay", "kernel"],
         "sources": [],
         "components": [],
     ]
@@ -37,51 +44,22 @@ public struct BoardLoader: Sendable {
 
     public func parse(_ text: String, file: URL) throws -> Board {
         let path = file.path
-        let lines = SourceLines(text)
-        let root: TOMLTable
-        do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
-            throw BoardError.syntax(file: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
-        }
-        for key in root.keys {
-            guard let allowed = Self.sections[key] else {
-                throw BoardError.unknownKey(file: path, line: lines.lineOfTable(key), key: key, suggestion: NearMiss.closest(to: key, in: Array(Self.sections.keys)))
-            }
-            if key == "chips" {
-                guard let array = root[key]?.array, !array.isEmpty, array.allSatisfy({ $0.table != nil }) else {
-                    throw BoardError.wrongType(file: path, line: lines.lineOfArrayTable(key), key: key, expected: "one [[chips]] table per chip")
-                }
-                for (index, item) in array.enumerated() {
-                    for inner in item.table!.keys where !allowed.contains(inner) {
-                        throw BoardError.unknownKey(file: path, line: lines.lineOfKey(inner, inArrayTable: key, index: index), key: "chips[\(index)].\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "chips.\($0)" })
-                    }
-                }
-                continue
-            }
-            guard let table = root[key]?.table else {
-                throw BoardError.wrongType(file: path, line: lines.lineOfKey(key, in: nil), key: key, expected: "a table ([\(key)])")
-            }
-            if let namedKeys = Self.namedSections[key] {
-                for name in table.keys {
-                    guard let inner = table[name]?.table else {
-                        throw BoardError.wrongType(file: path, line: lines.lineOfKey(name, in: key), key: "\(key).\(name)", expected: "a table ([\(key).\(name)])")
-                    }
-                    for k in inner.keys where !namedKeys.contains(k) {
-                        throw BoardError.unknownKey(file: path, line: lines.lineOfKey(k, in: "\(key).\(name)"), key: "\(key).\(name).\(k)", suggestion: NearMiss.closest(to: k, in: Array(namedKeys)).map { "\(key).\(name).\($0)" })
-                    }
-                }
-                continue
-            }
-            for inner in table.keys where !allowed.contains(inner) {
-                throw BoardError.unknownKey(file: path, line: lines.lineOfKey(inner, in: key), key: "\(key).\(inner)", suggestion: NearMiss.closest(to: inner, in: Array(allowed)).map { "\(key).\($0)" })
-            }
-        }
-        let fields = FieldReader(root: root, file: path, lines: lines)
+        let directory = file.deletingLastPathComponent()
+        let boardSource = try BoardSources.parse(text, path: path)
+        try BoardSources.checkKeys(boardSource, allowed: Self.sections, named: Self.namedSections)
+        let chain = try BoardSources.load(board: boardSource, boardDirectory: directory, layers: layers)
+        let lines = boardSource.lines
+        let root = chain.merged
+        func resolve(_ name: String) -> ResolvedFile? { layers.find(name, boardDirectory: directory) }
+        let fields = FieldReader(sources: chain)
         let name = try fields.string("board", "name")
         let expectedName = file.deletingLastPathComponent().lastPathComponent
         if name != expectedName {
-            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("name", in: "board"), key: "board.name", value: "\"\(name)\"", expected: "\"\(expectedName)\", the name of the board's folder")
+            throw BoardError.invalidValue(file: fields.file("name", in: "board"), line: fields.line("name", in: "board"), key: "board.name", value: "\"\(name)\"", expected: "\"\(expectedName)\", the name of the board's folder")
         }
-        let chipSection = ChipSection(root: root, fields: fields, file: path, lines: lines)
+        // The chips' lines are looked up in the file that wrote them (a machine profile may).
+        let chipSource = chain.source(ofKey: root["chips"] != nil ? "chips" : "chip", in: nil)
+        let chipSection = ChipSection(root: root, fields: fields, file: chipSource.path, lines: chipSource.lines)
         let chips = try chipSection.chips()
         let size = chips.map { $0.offset + $0.sizeBytes }.max() ?? 0
         let descriptor = try chipSection.descriptor(chips: chips)
@@ -89,19 +67,18 @@ public struct BoardLoader: Sendable {
         if root["write_protect"] != nil {
             let modeText = try fields.string("write_protect", "mode")
             guard let mode = WriteProtectSpec.Mode(rawValue: modeText) else {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("mode", in: "write_protect"), key: "write_protect.mode", value: "\"\(modeText)\"", expected: WriteProtectSpec.Mode.allCases.map(\.rawValue).joined(separator: ", "))
+                throw BoardError.invalidValue(file: fields.file("mode", in: "write_protect"), line: fields.line("mode", in: "write_protect"), key: "write_protect.mode", value: "\"\(modeText)\"", expected: WriteProtectSpec.Mode.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let start = try fields.int("write_protect", "start")
             let length = try fields.int("write_protect", "length")
             if start < 0 || length < 0 || start + length > size {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: "write_protect"), key: "write_protect", value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(size)-byte flash")
+                throw BoardError.invalidValue(file: fields.file("length", in: "write_protect"), line: fields.line("length", in: "write_protect"), key: "write_protect", value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(size)-byte flash")
             }
             writeProtect = WriteProtectSpec(start: start, length: length, mode: mode)
             if root["write_protect"]?.table?["fallback_generation"] != nil {
                 writeProtect?.fallbackGeneration = try fields.int("write_protect", "fallback_generation")
             }
         }
-        let directory = file.deletingLastPathComponent()
         var buildEnvironment: BuildEnvironmentSpec?
         if root["buildenv"] != nil {
             buildEnvironment = BuildEnvironmentSpec(
@@ -111,11 +88,11 @@ public struct BoardLoader: Sendable {
                 packages: try fields.stringArray("buildenv", "packages"),
                 sourceDateEpoch: try fields.int("buildenv", "source_date_epoch"))
         }
-        let sources = try sortedNames("sources", root, lines).map { sourceName in
+        let sources = try chain.orderedNames("sources").map { sourceName in
             let section = "sources.\(sourceName)"
             let kindText = try fields.string(section, "kind")
             guard let kind = SourceSpec.Kind(rawValue: kindText) else {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kind", in: section), key: "\(section).kind", value: "\"\(kindText)\"", expected: SourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+                throw BoardError.invalidValue(file: fields.file("kind", in: section), line: fields.line("kind", in: section), key: "\(section).kind", value: "\"\(kindText)\"", expected: SourceSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return SourceSpec(name: sourceName, kind: kind, package: try fields.string(section, "package"), version: try fields.string(section, "version"))
         }
@@ -123,88 +100,88 @@ public struct BoardLoader: Sendable {
         if root["os"] != nil {
             let users = try fields.optionalStringArray("os", "users") ?? []
             for user in users where !OSSpec.isValidUserName(user) {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("users", in: "os"), key: "os.users", value: "\"\(user)\"", expected: "lower-case user names ([a-z_][a-z0-9_-]*, at most 32 characters)")
+                throw BoardError.invalidValue(file: fields.file("users", in: "os"), line: fields.line("users", in: "os"), key: "os.users", value: "\"\(user)\"", expected: "lower-case user names ([a-z_][a-z0-9_-]*, at most 32 characters)")
             }
             let keys = try fields.optionalStringArray("os", "ssh_keys") ?? []
             for key in keys where !OSSpec.isPublicKeyLine(key) {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("ssh_keys", in: "os"), key: "os.ssh_keys", value: "\"\(key.prefix(40))…\"", expected: "OpenSSH public key lines (\"ssh-ed25519 AAAA… comment\"); never a private key")
+                throw BoardError.invalidValue(file: fields.file("ssh_keys", in: "os"), line: fields.line("ssh_keys", in: "os"), key: "os.ssh_keys", value: "\"\(key.prefix(40))…\"", expected: "OpenSSH public key lines (\"ssh-ed25519 AAAA… comment\"); never a private key")
             }
             let hostname = try fields.optionalString("os", "hostname") ?? name
             guard OSSpec.isValidHostname(hostname) else {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("hostname", in: "os"), key: "os.hostname", value: "\"\(hostname)\"", expected: "a host name (letters, digits, '-', at most 63 characters)")
+                throw BoardError.invalidValue(file: fields.file("hostname", in: "os"), line: fields.line("hostname", in: "os"), key: "os.hostname", value: "\"\(hostname)\"", expected: "a host name (letters, digits, '-', at most 63 characters)")
             }
             let overlay = try fields.optionalString("os", "overlay")
             if let overlay {
                 var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(overlay).path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                    throw BoardError.missingFile(file: path, line: lines.lineOfKey("overlay", in: "os"), key: "os.overlay", path: overlay)
+                guard let folder = resolve(overlay), FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw BoardError.missingFile(file: fields.file("overlay", in: "os"), line: fields.line("overlay", in: "os"), key: "os.overlay", path: overlay)
                 }
             }
             let kernelText = try fields.optionalString("os", "kernel") ?? OSSpec.Kernel.flash.rawValue
             guard let kernel = OSSpec.Kernel(rawValue: kernelText) else {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kernel", in: "os"), key: "os.kernel", value: "\"\(kernelText)\"", expected: OSSpec.Kernel.allCases.map(\.rawValue).joined(separator: ", "))
+                throw BoardError.invalidValue(file: fields.file("kernel", in: "os"), line: fields.line("kernel", in: "os"), key: "os.kernel", value: "\"\(kernelText)\"", expected: OSSpec.Kernel.allCases.map(\.rawValue).joined(separator: ", "))
             }
             os = OSSpec(
                 suite: try fields.optionalString("os", "suite") ?? buildEnvironment?.suite ?? "bookworm",
                 mirror: try fields.optionalString("os", "mirror") ?? buildEnvironment?.mirror ?? "http://deb.debian.org/debian",
                 variant: try fields.optionalString("os", "variant") ?? "minbase",
-                packages: try fields.optionalStringArray("os", "packages") ?? OSSpec.defaultPackages,
+                packages: (try fields.optionalStringArray("os", "packages") ?? OSSpec.defaultPackages) + (try fields.optionalStringArray("os", "extra_packages") ?? []),
                 hostname: hostname, users: users, sshKeys: keys, overlay: overlay, kernel: kernel)
             if kernel == .kexec, os?.kernelPackage == nil {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("kernel", in: "os"), key: "os.kernel", value: "\"kexec\"",
+                throw BoardError.invalidValue(file: fields.file("kernel", in: "os"), line: fields.line("kernel", in: "os"), key: "os.kernel", value: "\"kexec\"",
                     expected: "a kernel package for the unlocker to start: add \"linux-image-amd64\" to [os] packages (then `ownerboot lock`), or use kernel = \"flash\"")
             }
         }
-        let componentNames = try sortedNames("components", root, lines)
+        let componentNames = chain.orderedNames("components")
         let known = Set(sources.map(\.name) + componentNames + (os == nil ? [] : [OSSpec.packagesInput]))
         let components = try componentNames.map { componentName in
             let section = "components.\(componentName)"
             let builder = try fields.string(section, "builder")
-            if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(builder).path) {
-                throw BoardError.missingFile(file: path, line: lines.lineOfKey("builder", in: section), key: "\(section).builder", path: builder)
+            if resolve(builder) == nil {
+                throw BoardError.missingFile(file: fields.file("builder", in: section), line: fields.line("builder", in: section), key: "\(section).builder", path: builder)
             }
             let inputs = try fields.optionalStringArray(section, "inputs") ?? []
-            for input in inputs where !known.contains(input) && !FileManager.default.fileExists(atPath: directory.appendingPathComponent(input).path) {
+            for input in inputs where !known.contains(input) && resolve(input) == nil {
                 throw BoardError.invalidValue(
-                    file: path, line: lines.lineOfKey("inputs", in: section), key: "\(section).inputs", value: "\"\(input)\"",
-                    expected: "a source, a component or a file beside board.toml" + (NearMiss.closest(to: input, in: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""))
+                    file: fields.file("inputs", in: section), line: fields.line("inputs", in: section), key: "\(section).inputs", value: "\"\(input)\"",
+                    expected: "a source, a component, or a file of the board's folder or a recipe folder" + (NearMiss.closest(to: input, in: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""))
             }
             var env: [String: String] = [:]
             if let table = fields.value(section, "env") {
                 guard let envTable = table.table else {
-                    throw BoardError.wrongType(file: path, line: lines.lineOfKey("env", in: section), key: "\(section).env", expected: "a table of strings")
+                    throw BoardError.wrongType(file: fields.file("env", in: section), line: fields.line("env", in: section), key: "\(section).env", expected: "a table of strings")
                 }
                 for key in envTable.keys {
                     guard let value = envTable[key]?.string else {
-                        throw BoardError.wrongType(file: path, line: lines.lineOfKey("env", in: section), key: "\(section).env.\(key)", expected: "a string")
+                        throw BoardError.wrongType(file: fields.file("env", in: section), line: fields.line("env", in: section), key: "\(section).env.\(key)", expected: "a string")
                     }
                     env[key] = value
                 }
             }
             var pack: PackSpec?
             if let value = fields.value(section, "pack") {
-                let line = lines.lineOfKey("pack", in: section)
+                let line = fields.line("pack", in: section), packFile = fields.file("pack", in: section)
                 guard let table = value.table, let tree = table["tree"]?.string, let output = table["output"]?.string else {
-                    throw BoardError.wrongType(file: path, line: line, key: "\(section).pack", expected: "a table { tree = \"DIR\", output = \"FILE\", compression = \"gzip\", devices = [\"dev/console c 5 1\"] }")
+                    throw BoardError.wrongType(file: packFile, line: line, key: "\(section).pack", expected: "a table { tree = \"DIR\", output = \"FILE\", compression = \"gzip\", devices = [\"dev/console c 5 1\"] }")
                 }
                 for key in table.keys where !["tree", "output", "compression", "devices"].contains(key) {
-                    throw BoardError.unknownKey(file: path, line: line, key: "\(section).pack.\(key)", suggestion: NearMiss.closest(to: key, in: ["tree", "output", "compression", "devices"]))
+                    throw BoardError.unknownKey(file: packFile, line: line, key: "\(section).pack.\(key)", suggestion: NearMiss.closest(to: key, in: ["tree", "output", "compression", "devices"]))
                 }
                 let compressionText = table["compression"]?.string ?? "gzip"
                 guard let compression = Compression.Format(rawValue: compressionText) else {
-                    throw BoardError.invalidValue(file: path, line: line, key: "\(section).pack.compression", value: "\"\(compressionText)\"", expected: Compression.Format.allCases.map(\.rawValue).joined(separator: ", "))
+                    throw BoardError.invalidValue(file: packFile, line: line, key: "\(section).pack.compression", value: "\"\(compressionText)\"", expected: Compression.Format.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 pack = PackSpec(tree: tree, output: output, compression: compression, devices: table["devices"]?.array?.compactMap(\.string) ?? [])
             }
             let sandbox = try fields.optionalString(section, "sandbox")
             if let sandbox, !ComponentSpec.sandboxModes.contains(sandbox) {
-                throw BoardError.invalidValue(file: path, line: lines.lineOfKey("sandbox", in: section), key: "\(section).sandbox", value: "\"\(sandbox)\"", expected: ComponentSpec.sandboxModes.joined(separator: ", "))
+                throw BoardError.invalidValue(file: fields.file("sandbox", in: section), line: fields.line("sandbox", in: section), key: "\(section).sandbox", value: "\"\(sandbox)\"", expected: ComponentSpec.sandboxModes.joined(separator: ", "))
             }
             return ComponentSpec(name: componentName, builder: builder, inputs: inputs, env: env, pack: pack, sandbox: sandbox)
         }
         let tpm = try fields.optionalString("board", "tpm")
         if let tpm, !["2.0", "1.2", "none"].contains(tpm) {
-            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("tpm", in: "board"), key: "board.tpm", value: "\"\(tpm)\"", expected: "\"2.0\", \"1.2\" or \"none\" (the TPM the board's hardware has)")
+            throw BoardError.invalidValue(file: fields.file("tpm", in: "board"), line: fields.line("tpm", in: "board"), key: "board.tpm", value: "\"\(tpm)\"", expected: "\"2.0\", \"1.2\" or \"none\" (the TPM the board's hardware has)")
         }
         var board = Board(
             name: name,
@@ -227,6 +204,8 @@ public struct BoardLoader: Sendable {
             board.chipsetProtect = try chipsetProtect(fields, lines: lines, file: path, directory: directory, flashSize: size)
         }
         board.tpm = tpm
+        board.layers = layers
+        board.profiles = chain.profiles
         return board
     }
 
@@ -236,29 +215,22 @@ public struct BoardLoader: Sendable {
         let section = "chipset_protect"
         let mechanismText = try fields.string(section, "mechanism")
         guard let mechanism = ChipsetProtectSpec.Mechanism(rawValue: mechanismText) else {
-            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("mechanism", in: section), key: "\(section).mechanism", value: "\"\(mechanismText)\"",
+            throw BoardError.invalidValue(file: fields.file("mechanism", in: section), line: fields.line("mechanism", in: section), key: "\(section).mechanism", value: "\"\(mechanismText)\"",
                                           expected: ChipsetProtectSpec.Mechanism.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let start = try fields.int(section, "start"), length = try fields.int(section, "length")
         if start < 0 || length <= 0 || start > flashSize - length {
-            throw BoardError.invalidValue(file: path, line: lines.lineOfKey("length", in: section), key: section, value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(flashSize)-byte flash")
+            throw BoardError.invalidValue(file: fields.file("length", in: section), line: fields.line("length", in: section), key: section, value: String(format: "0x%X+0x%X", start, length), expected: "a range inside the \(flashSize)-byte flash")
         }
         let config = try fields.string(section, "config")
         let spec = ChipsetProtectSpec(mechanism: mechanism, start: start, length: length, config: config, requires: try fields.stringArray(section, "requires"))
-        let url = directory.appendingPathComponent(config)
-        guard let fragment = try? String(contentsOf: url, encoding: .utf8) else {
-            throw BoardError.missingFile(file: path, line: lines.lineOfKey("config", in: section), key: "\(section).config", path: config)
+        guard let url = layers.find(config, boardDirectory: directory)?.url, let fragment = try? String(contentsOf: url, encoding: .utf8) else {
+            throw BoardError.missingFile(file: fields.file("config", in: section), line: fields.line("config", in: section), key: "\(section).config", path: config)
         }
         let missing = spec.missing(in: fragment)
         if !missing.isEmpty {
-            throw BoardError.protectionNotConfigured(file: path, line: lines.lineOfKey("requires", in: section), config: config, missing: missing)
+            throw BoardError.protectionNotConfigured(file: fields.file("requires", in: section), line: fields.line("requires", in: section), config: config, missing: missing)
         }
         return spec
-    }
-
-    /// The names under `[section.NAME]`, in the order the file lists them.
-    func sortedNames(_ section: String, _ root: TOMLTable, _ lines: SourceLines) throws -> [String] {
-        guard let table = root[section]?.table else { return [] }
-        return table.keys.sorted { (lines.lineOfTable("\(section).\($0)") ?? Int.max) < (lines.lineOfTable("\(section).\($1)") ?? Int.max) }
     }
 }

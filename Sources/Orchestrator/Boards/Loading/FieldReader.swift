@@ -3,11 +3,18 @@ import Foundation
 import Support
 import TOMLKit
 
-/// Typed access to `[section] key` values, throwing `BoardError`s that carry the line.
+/// Typed access to `[section] key` values of a board merged with its profiles, throwing
+/// `BoardError`s that carry the file and line that set the value.
 struct FieldReader {
-    let root: TOMLTable
-    let file: String
-    let lines: SourceLines
+    let sources: BoardSources
+    var root: TOMLTable { sources.merged }
+    /// The board file: where a missing key is to be added.
+    var file: String { sources.sources[0].path }
+
+    /// The file that set `key` in `section` (the board file when none did).
+    func file(_ key: String, in section: String?) -> String { sources.source(ofKey: key, in: section).path }
+    /// The line of `key` in the file that set it.
+    func line(_ key: String, in section: String?) -> Int? { sources.source(ofKey: key, in: section).lines.lineOfKey(key, in: section) }
 
     /// `section` may be nested, e.g. "components.firmware".
     func value(_ section: String, _ key: String) -> TOMLValueConvertible? {
@@ -19,7 +26,7 @@ struct FieldReader {
     func string(_ section: String, _ key: String) throws -> String {
         guard let value = value(section, key) else { throw BoardError.missingKey(file: file, key: "\(section).\(key)") }
         guard let string = value.string else {
-            throw BoardError.wrongType(file: file, line: lines.lineOfKey(key, in: section), key: "\(section).\(key)", expected: "a string")
+            throw BoardError.wrongType(file: file(key, in: section), line: line(key, in: section), key: "\(section).\(key)", expected: "a string")
         }
         return string
     }
@@ -36,7 +43,7 @@ struct FieldReader {
     func optionalStringArray(_ section: String, _ key: String) throws -> [String]? {
         guard let value = value(section, key) else { return nil }
         guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
-            throw BoardError.wrongType(file: file, line: lines.lineOfKey(key, in: section), key: "\(section).\(key)", expected: "an array of strings")
+            throw BoardError.wrongType(file: file(key, in: section), line: line(key, in: section), key: "\(section).\(key)", expected: "an array of strings")
         }
         return array.compactMap(\.string)
     }
@@ -44,7 +51,7 @@ struct FieldReader {
     func int(_ section: String, _ key: String) throws -> Int {
         guard let value = value(section, key) else { throw BoardError.missingKey(file: file, key: "\(section).\(key)") }
         guard let int = value.int else {
-            throw BoardError.wrongType(file: file, line: lines.lineOfKey(key, in: section), key: "\(section).\(key)", expected: "an integer")
+            throw BoardError.wrongType(file: file(key, in: section), line: line(key, in: section), key: "\(section).\(key)", expected: "an integer")
         }
         return int
     }

@@ -3,23 +3,28 @@ import Support
 import TOMLKit
 
 /// The user's settings file, `$OWNERBOOT_HOME/config.toml`, for an `ownerboot` installed
-/// outside the repository. Today it holds one key:
+/// outside the repository:
 ///
-///     boards = "~/src/my-boards/boards"   # where the owner keeps their boards
+///     boards = "~/src/my-boards/boards"     # where the owner keeps their boards
+///     recipes = ["~/src/my-boards/recipes"] # the owner's recipe folders, searched before
+///                                           # ownerboot's own (a string for one folder)
 ///
 /// A relative path is relative to the file's folder, `~/` is the user's home. A missing file
 /// is an empty configuration; a malformed one is an error naming the file, line and key.
 public struct OwnerbootConfig: Sendable, Equatable {
-    public static let keys = ["boards"]
+    public static let keys = ["boards", "recipes"]
 
     /// The file it was read from.
     public var file: URL
     /// The boards directory, resolved to an absolute path.
     public var boards: URL?
+    /// The owner's recipe folders, resolved to absolute paths, in search order.
+    public var recipes: [URL] = []
 
-    public init(file: URL, boards: URL? = nil) {
+    public init(file: URL, boards: URL? = nil, recipes: [URL] = []) {
         self.file = file
         self.boards = boards
+        self.recipes = recipes
     }
 
     public static func load(_ file: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OwnerbootConfig {
@@ -42,6 +47,13 @@ public struct OwnerbootConfig: Sendable, Equatable {
                 throw BoardError.wrongType(file: file.path, line: lines.lineOfKey("boards", in: nil), key: "boards", expected: "a path in quotes, e.g. boards = \"~/src/my-boards/boards\"")
             }
             config.boards = resolve(path, relativeTo: file.deletingLastPathComponent(), home: environment["HOME"] ?? NSHomeDirectory())
+        }
+        if let value = root["recipes"] {
+            let paths = value.string.map { [$0] } ?? value.array?.compactMap(\.string)
+            guard let paths, !paths.isEmpty, paths.count == value.array?.count ?? 1, paths.allSatisfy({ !$0.isEmpty }) else {
+                throw BoardError.wrongType(file: file.path, line: lines.lineOfKey("recipes", in: nil), key: "recipes", expected: "a path or an array of paths in quotes, e.g. recipes = [\"~/src/my-boards/recipes\"]")
+            }
+            config.recipes = paths.map { resolve($0, relativeTo: file.deletingLastPathComponent(), home: environment["HOME"] ?? NSHomeDirectory()) }
         }
         return config
     }

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Every file a board's set is made from that its own folder does not hold: builders, file
+/// inputs, the overlay, the chipset-lock fragment and the profiles, as the layers resolved
+/// them. A board snapshot copies them in at their names, so the snapshot resolves each name
+/// to the same bytes with no layer at all.
+public enum BoardRecipeFiles {
+    public static func fromLayers(of board: Board) -> [ResolvedFile] {
+        var names: [String] = []
+        for component in board.components {
+            names.append(component.builder)
+            let named = Set(board.sources.map(\.name) + board.components.map(\.name) + [OSSpec.packagesInput])
+            names += component.inputs.filter { !named.contains($0) }
+        }
+        if let overlay = board.os?.overlay { names.append(overlay) }
+        if let config = board.chipsetProtect?.config { names.append(config) }
+        var seen = Set<String>()
+        let files = names.filter { seen.insert($0).inserted }.compactMap(board.resolve) + board.profiles
+        return files.filter { $0.origin != .board }
+    }
+
+    /// Copies the board folder to `destination` (links resolved) and each file of
+    /// `fromLayers(of:)` into it at its name.
+    public static func materialize(_ board: Board, at destination: URL) throws {
+        try BoardFolderCopy.copyResolvingLinks(board.directory, to: destination)
+        for file in fromLayers(of: board) {
+            let target = destination.appendingPathComponent(file.name)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: target.path) { continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file.url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                try BoardFolderCopy.copyResolvingLinks(file.url, to: target)
+            } else {
+                try BoardFolderCopy.copyFile(file.url, to: target)
+            }
+        }
+    }
+}
