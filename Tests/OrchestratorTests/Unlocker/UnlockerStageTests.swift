@@ -1,0 +1,363 @@
+import Foundation
+import Support
+import Testing
+
+/// The unlocker's stages (recipes/unlocker/init) run on the host under busybox sh with stub
+/// tools, in seconds, before any QEMU boot: each refusal beside the success it guards. The
+/// console lines checked here are the ones the QEMU scenarios (boards/*/tests.toml) wait for.
+@Suite struct UnlockerStageTests {
+    typealias Root = UnlockerRoot
+
+    static let prompt = "ownerboot: enter passphrase for /dev/vda1 (try "
+    static let started = "ownerboot: verity root \(Root.rootHash) verified on /dev/vda1 (metadata read; every later block checked as it is read), state on /dev/vda2; starting the OS"
+    static let rescueShell = "ownerboot: rescue shell (the OS was not started; 'poweroff -f' turns the machine off)"
+
+    // MARK: the passphrase
+
+    @Test func theRightPassphraseOpensBothContainersVerifiesTheRootAndStartsTheOS() throws {
+        let root = try Root()
+        defer { root.remove() }
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: firmware half=fallback",
+            "ownerboot: booting board=qemu-x86 generation=7 set=5e7",
+            "ownerboot: looking for the encrypted root (LUKS UUID \(Root.rootUUID))",
+            "ownerboot: no Clevis token on /dev/vda1",
+            Self.prompt + "1 of 3): ",
+            "ownerboot: checking the root against verity root hash \(Root.rootHash)",
+            Self.started,
+        ]), "\(run.console)")
+        #expect(run.lines(Self.prompt).count == 1 && run.lines("ownerboot: wrong passphrase").isEmpty)
+        // One passphrase opened both, the root first; echo was off while it was typed.
+        #expect(run.calls("cryptsetup open") == ["cryptsetup open --key-file=- /dev/vda1 root", "cryptsetup open --key-file=- /dev/vda2 state"])
+        #expect(run.calls("stty") == ["stty -echo", "stty echo"])
+        #expect(!run.console.contains(Root.passphrase))
+        // Verified first through the checking mapping, then the OS on the restarting one.
+        #expect(run.calls("veritysetup") == [
+            "veritysetup open /dev/mapper/root os-check /dev/mapper/root \(Root.rootHash) --hash-offset=1048576",
+            "veritysetup close os-check",
+            "veritysetup open /dev/mapper/root os /dev/mapper/root \(Root.rootHash) --hash-offset=1048576 --restart-on-corruption",
+        ])
+        #expect(run.calls.contains("mount -t ext4 -o ro /dev/mapper/os /mnt/root"))
+        #expect(run.calls.contains("mount --move /mnt/state /mnt/root/run/ownerboot/state"))
+        // The state starts as a copy of the image's /var.
+        #expect(root.exists("mnt/state/var/lib/demo") && !root.exists("mnt/state/var.new"))
+        #expect(run.switchedRoot && !run.rescued && run.status == 0)
+    }
+
+    @Test func threeWrongPassphrasesEndInTheRescueShellAndNothingStarts() throws {
+        let root = try Root()
+        defer { root.remove() }
+        let run = try root.boot(typing: ["wrong", "still wrong", String(Root.passphrase.dropLast())])
+        #expect(run.printed([
+            Self.prompt + "1 of 3): ", "ownerboot: wrong passphrase (try 1 of 3)",
+            Self.prompt + "2 of 3): ", "ownerboot: wrong passphrase (try 2 of 3)",
+            Self.prompt + "3 of 3): ", "ownerboot: wrong passphrase (try 3 of 3)",
+            "ownerboot: could not unlock /dev/vda1 after 3 tries",
+            Self.rescueShell,
+        ]), "\(run.console)")
+        #expect(run.calls("cryptsetup open").count == 3)
+        #expect(run.calls("stty") == ["stty -echo", "stty echo", "stty -echo", "stty echo", "stty -echo", "stty echo"])
+        #expect(run.rescued && !run.switchedRoot && run.calls("veritysetup").isEmpty && run.calls("mount -t ext4").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root.url("dev/mapper/root").path))
+    }
+
+    @Test func twoWrongPassphrasesThenTheRightOneStartsTheOS() throws {
+        let root = try Root()
+        defer { root.remove() }
+        let run = try root.boot(typing: ["wrong", "still wrong", Root.passphrase])
+        #expect(run.lines("ownerboot: wrong passphrase").count == 2 && run.lines(Self.prompt).count == 3)
+        #expect(run.lines.contains(Self.started) && run.switchedRoot && !run.rescued, "\(run.console)")
+    }
+
+    @Test func aPassphraseThatOpensTheRootButNotTheStateIsARescue() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("stub/luks/vda2/passphrase", "another passphrase")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed(["ownerboot: the passphrase opened /dev/vda1 but not /dev/vda2", Self.rescueShell]), "\(run.console)")
+        #expect(run.rescued && !run.switchedRoot && run.calls("veritysetup").isEmpty)
+    }
+
+    // MARK: a key file
+
+    @Test func aKeyFileOpensBothContainersWithoutAPrompt() throws {
+        let root = try Root(commandLine: Root.verityCommandLine + " ownerboot.keyfile=/etc/disk.key")
+        defer { root.remove() }
+        try root.write("etc/disk.key", Root.passphrase)
+        let run = try root.boot()
+        #expect(run.lines(Self.prompt).isEmpty && run.lines("ownerboot: the key file").isEmpty, "\(run.console)")
+        #expect(run.calls("cryptsetup open") == ["cryptsetup open --key-file=- /dev/vda1 root", "cryptsetup open --key-file=- /dev/vda2 state"])
+        // Nothing left locked: neither the tokens nor the console were asked.
+        #expect(run.calls("cryptsetup luksDump").isEmpty && run.calls("stty").isEmpty)
+        #expect(run.lines.contains(Self.started) && run.switchedRoot)
+    }
+
+    @Test func aKeyFileThatDoesNotOpenIsNamedAndThePassphraseIsAsked() throws {
+        let root = try Root(commandLine: Root.verityCommandLine + " ownerboot.keyfile=/etc/disk.key")
+        defer { root.remove() }
+        try root.write("etc/disk.key", "not the passphrase")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: the key file did not open /dev/vda1",
+            "ownerboot: the key file did not open /dev/vda2",
+            "ownerboot: no Clevis token on /dev/vda1",
+            Self.prompt + "1 of 3): ",
+            Self.started,
+        ]), "\(run.console)")
+        #expect(run.switchedRoot)
+        // A key file named on the command line but absent: straight to the prompt.
+        try FileManager.default.removeItem(at: root.url("etc/disk.key"))
+        let absent = try Root(commandLine: Root.verityCommandLine + " ownerboot.keyfile=/etc/disk.key")
+        defer { absent.remove() }
+        let asked = try absent.boot(typing: [Root.passphrase])
+        #expect(asked.lines("ownerboot: the key file").isEmpty && asked.lines(Self.prompt).count == 1 && asked.switchedRoot)
+    }
+
+    // MARK: Clevis tokens
+
+    @Test func clevisTokensOpenBothContainersWithoutAPrompt() throws {
+        let root = try Root()
+        defer { root.remove() }
+        for device in ["vda1", "vda2"] {
+            try root.write("stub/luks/\(device)/tokens", "  0: clevis\n")
+            try root.write("stub/luks/\(device)/token-0", "{\"type\":\"clevis\"}\n")
+            try root.write("stub/luks/\(device)/token-opens", "")
+        }
+        let run = try root.boot()
+        #expect(run.printed([
+            "ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 0)",
+            "ownerboot: unlocked /dev/vda2 without a passphrase (Clevis token 0)",
+            Self.started,
+        ]), "\(run.console)")
+        #expect(run.lines(Self.prompt).isEmpty && run.calls("ob-unlock") == ["ob-unlock -o /dev/vda1 root", "ob-unlock -o /dev/vda2 state"])
+        #expect(run.switchedRoot)
+    }
+
+    @Test func aTokenThatFailsOnTheRootLeavesBothToOnePassphrase() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("stub/luks/vda1/tokens", "  0: clevis\n")
+        try root.write("stub/luks/vda1/token-0", "{\"type\":\"clevis\"}\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed(["ownerboot: Clevis token 0: tang is not reachable", Self.prompt + "1 of 3): ", Self.started]), "\(run.console)")
+        // The state's token is not tried: the passphrase opens it anyway.
+        #expect(run.calls("ob-unlock") == ["ob-unlock -o /dev/vda1 root"] && run.calls("cryptsetup luksDump") == ["cryptsetup luksDump /dev/vda1"])
+        #expect(run.switchedRoot)
+    }
+
+    // MARK: the disk
+
+    @Test func withoutTheDiskTheUnlockerWaitsThenExplainsInARescueShell() throws {
+        let root = try Root()
+        defer { root.remove() }
+        for name in ["vda", "vda1", "vda2"] { try FileManager.default.removeItem(at: root.url("dev/\(name)")) }
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: looking for the encrypted root (LUKS UUID \(Root.rootUUID))",
+            "ownerboot: no encrypted root: no disk has LUKS UUID \(Root.rootUUID) (is the disk attached?)",
+            Self.rescueShell,
+        ]), "\(run.console)")
+        // Twenty looks half a second apart (about 10 s on a machine) before it gives up.
+        #expect(run.calls("sleep") == Array(repeating: "sleep 0.5", count: 20))
+        #expect(run.calls("cryptsetup").isEmpty && run.lines(Self.prompt).isEmpty && run.rescued)
+    }
+
+    @Test func aDiskWithoutTheRootsUUIDIsNotTheRoot() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("stub/luks/vda1/uuid", "00000000-0000-4000-8000-000000000000\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains("ownerboot: no encrypted root: no disk has LUKS UUID \(Root.rootUUID) (is the disk attached?)"), "\(run.console)")
+        #expect(run.calls("cryptsetup luksUUID").count == 20 * 3 && run.rescued)
+    }
+
+    @Test func aMissingStatePartitionIsARescue() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try FileManager.default.removeItem(at: root.url("stub/luks/vda2/uuid"))
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed(["ownerboot: no state partition: no partition has LUKS UUID \(Root.stateUUID)", Self.rescueShell]), "\(run.console)")
+        #expect(run.lines(Self.prompt).isEmpty && run.rescued)
+    }
+
+    @Test func withoutARootUUIDOnTheCommandLineNothingIsLookedFor() throws {
+        let root = try Root(commandLine: Root.verityCommandLine.replacingOccurrences(of: " ownerboot.root_uuid=\(Root.rootUUID)", with: ""))
+        defer { root.remove() }
+        let run = try root.boot()
+        #expect(run.printed(["ownerboot: no ownerboot.root_uuid= on the kernel command line", Self.rescueShell]), "\(run.console)")
+        #expect(run.calls("cryptsetup").isEmpty && run.rescued)
+    }
+
+    // MARK: verity
+
+    @Test func aRootThatDoesNotMatchThePinnedHashIsRefused() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("stub/verity-hash", String(repeating: "cd", count: 32) + "\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains("ownerboot: verity: the root on /dev/vda1 does not match the root hash the firmware pins (\(Root.rootHash)); not booting it"), "\(run.console)")
+        #expect(run.rescued && run.calls("mount -t ext4").isEmpty && !run.switchedRoot)
+    }
+
+    @Test func aBlockThatFailsVerificationIsRefusedNamingVerity() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("stub/verity-bad-block", "")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: checking the root against verity root hash \(Root.rootHash)",
+            "ownerboot: verity: the root on /dev/vda1 failed verification (a block differs from the one the root hash \(Root.rootHash) pins); not booting it",
+            Self.rescueShell,
+        ]), "\(run.console)")
+        #expect(run.calls("veritysetup") == [
+            "veritysetup open /dev/mapper/root os-check /dev/mapper/root \(Root.rootHash) --hash-offset=1048576",
+            "veritysetup close os-check",
+        ])
+        #expect(run.rescued && !run.switchedRoot)
+    }
+
+    @Test func aGoodBootOnTheFallbackHalfReArmsTheNormalSet() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("sbin/ownerboot-rearm", "#!/bin/sh\necho \"ownerboot-rearm $*\" >>/log/calls\necho 'ownerboot: normal boot re-armed'\n", mode: 0o755)
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed(["ownerboot: normal boot re-armed", Self.started]), "\(run.console)")
+        #expect(run.switchedRoot)
+        // Without ownerboot.half= (a board without two firmware sets) nothing is re-armed.
+        let single = try Root(commandLine: Root.verityCommandLine.replacingOccurrences(of: " ownerboot.half=fallback", with: ""))
+        defer { single.remove() }
+        try single.write("sbin/ownerboot-rearm", "#!/bin/sh\necho \"ownerboot-rearm $*\" >>/log/calls\n", mode: 0o755)
+        let other = try single.boot(typing: [Root.passphrase])
+        #expect(other.lines("ownerboot: firmware half").isEmpty && other.calls("ownerboot-rearm").isEmpty && other.switchedRoot)
+    }
+
+    // MARK: kexec: stage 1 hands over, stage 2 reopens with the kept volume keys
+
+    /// The verified root's kexec description, kernel and modules.
+    static func addOSKernel(to root: Root) throws {
+        let modules = "stub/os/lib/modules/\(Root.kernelRelease)"
+        try root.write("stub/os/etc/ownerboot/kexec", "kernel=/boot/vmlinuz-\(Root.kernelRelease)\nmodules=ahci sd_mod\ncmdline=quiet systemd.show_status=1\n")
+        try root.write("stub/os/boot/vmlinuz-\(Root.kernelRelease)", "the OS kernel\n")
+        try root.write("\(modules)/modules.dep", "kernel/drivers/ata/ahci.ko: kernel/drivers/ata/libahci.ko\nkernel/drivers/ata/libahci.ko:\nkernel/drivers/scsi/sd_mod.ko.xz:\nkernel/drivers/nvme/nvme.ko:\n")
+        try root.write("\(modules)/modules.alias", "alias pci:* ahci\n")
+        for module in ["ata/ahci.ko", "ata/libahci.ko", "scsi/sd_mod.ko.xz", "nvme/nvme.ko"] {
+            try root.write("\(modules)/kernel/drivers/\(module)", "module \(module)\n")
+        }
+    }
+
+    static let kexecCommandLine = Root.verityCommandLine + " ownerboot.kexec=1"
+
+    @Test func stageOneHandsTheVerifiedKernelItsModulesAndTheVolumeKeysToStageTwo() throws {
+        let stage1 = try Root(commandLine: Self.kexecCommandLine)
+        defer { stage1.remove() }
+        try Self.addOSKernel(to: stage1)
+        let run = try stage1.boot(typing: [Root.passphrase])
+        let kernel = "/boot/vmlinuz-\(Root.kernelRelease)"
+        #expect(run.printed([
+            Self.prompt + "1 of 3): ",
+            "ownerboot: checking the root against verity root hash \(Root.rootHash)",
+            "ownerboot: verity root \(Root.rootHash) verified on /dev/vda1; handing over to the OS kernel \(kernel) (sha256 ",
+        ]), "\(run.console)")
+        // The passphrase yields each volume key (kept for stage 2), which opens the container.
+        #expect(run.calls("cryptsetup") .filter { !$0.hasPrefix("cryptsetup luksUUID") } == [
+            "cryptsetup luksDump /dev/vda1",
+            "cryptsetup luksDump --dump-volume-key --volume-key-file /run/ob-volume-keys/root --batch-mode --key-file=- /dev/vda1",
+            "cryptsetup open --volume-key-file /run/ob-volume-keys/root /dev/vda1 root",
+            "cryptsetup luksDump --dump-volume-key --volume-key-file /run/ob-volume-keys/state --batch-mode --key-file=- /dev/vda2",
+            "cryptsetup open --volume-key-file /run/ob-volume-keys/state /dev/vda2 state",
+            "cryptsetup close root", "cryptsetup close state",
+        ])
+        // Stage 1 never mounts the state and never restarts on a bad block: it names it.
+        #expect(run.calls("veritysetup open").last?.hasSuffix("--hash-offset=1048576") == true)
+        #expect(run.calls("mount -t ext4 /dev/mapper/state").isEmpty && !run.switchedRoot)
+        #expect(run.calls("ob-kexec").count == 2 && run.calls.last == "ob-kexec -e")
+        // No key stays behind in stage 1's RAM disk.
+        #expect(!stage1.exists("run/ob-volume-keys") && !stage1.exists("run/stage2") && !stage1.exists("run/stage2.cpio"))
+        // The OS kernel's command line: stage 2, the OS's own part, the firmware's without kexec=.
+        let commandLine = try #require(stage1.read("log/stage2.cmdline"))
+        #expect(commandLine == "ownerboot.stage=2 init_on_free=1 quiet systemd.show_status=1 " + Root.verityCommandLine)
+
+        let stage2 = try Root(stage2: stage1.url("log/stage2.cpio"), commandLine: commandLine, world: stage1)
+        defer { stage2.remove() }
+        // The stage-2 initramfs: the volume keys (0400), the modules with their dependencies.
+        #expect(stage2.read("etc/ownerboot/volume-keys/root") == "volume-key-of-root\n")
+        let mode = try FileManager.default.attributesOfItem(atPath: stage2.url("etc/ownerboot/volume-keys/state").path)[.posixPermissions] as? Int
+        #expect(mode == 0o400)
+        #expect(stage2.read("etc/ownerboot/modules") == "ahci sd_mod\n")
+        let modules = "lib/modules/\(Root.kernelRelease)/kernel/drivers"
+        #expect(stage2.exists("\(modules)/ata/ahci.ko") && stage2.exists("\(modules)/ata/libahci.ko") && stage2.exists("\(modules)/scsi/sd_mod.ko.xz"))
+        #expect(!stage2.exists("\(modules)/nvme/nvme.ko") && stage2.exists("lib/ownerboot/main.sh") && stage2.exists("init"))
+
+        let resumed = try stage2.boot()
+        #expect(resumed.printed([
+            "ownerboot: firmware half=fallback",
+            "ownerboot: stage 2 under the OS kernel \(Root.kernelRelease): the volume keys came from stage 1",
+            "ownerboot: booting board=qemu-x86 generation=7 set=5e7",
+            Self.started,
+        ]), "\(resumed.console)")
+        #expect(resumed.calls("modprobe") == ["modprobe ahci", "modprobe sd_mod"])
+        #expect(resumed.calls("cryptsetup open") == [
+            "cryptsetup open --volume-key-file /etc/ownerboot/volume-keys/root /dev/vda1 root",
+            "cryptsetup open --volume-key-file /etc/ownerboot/volume-keys/state /dev/vda2 state",
+        ])
+        #expect(resumed.lines(Self.prompt).isEmpty && resumed.calls("cryptsetup luksDump").isEmpty)
+        #expect(!stage2.exists("etc/ownerboot/volume-keys") && resumed.switchedRoot)
+    }
+
+    @Test func aKeptVolumeKeyThatDoesNotOpenItsContainerFallsBackToThePassphrase() throws {
+        let stage1 = try Root(commandLine: Self.kexecCommandLine)
+        defer { stage1.remove() }
+        try Self.addOSKernel(to: stage1)
+        _ = try stage1.boot(typing: [Root.passphrase])
+        let commandLine = try #require(stage1.read("log/stage2.cmdline"))
+        let stage2 = try Root(stage2: stage1.url("log/stage2.cpio"), commandLine: commandLine, world: stage1)
+        defer { stage2.remove() }
+        try stage2.write("etc/ownerboot/volume-keys/root", "a key from somewhere else\n")
+        let run = try stage2.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: the volume key from stage 1 did not open /dev/vda1",
+            "ownerboot: no Clevis token on /dev/vda1",
+            Self.prompt + "1 of 3): ",
+            Self.started,
+        ]), "\(run.console)")
+        // The state opened with its kept key; the passphrase was needed for the root only.
+        #expect(run.calls("cryptsetup open") == [
+            "cryptsetup open --volume-key-file /etc/ownerboot/volume-keys/root /dev/vda1 root",
+            "cryptsetup open --volume-key-file /etc/ownerboot/volume-keys/state /dev/vda2 state",
+            "cryptsetup open --key-file=- /dev/vda1 root",
+        ])
+        #expect(run.switchedRoot)
+    }
+
+    @Test func aModuleTheOSKernelDoesNotHaveStopsTheHandOver() throws {
+        let stage1 = try Root(commandLine: Self.kexecCommandLine)
+        defer { stage1.remove() }
+        try Self.addOSKernel(to: stage1)
+        try stage1.write("stub/os/etc/ownerboot/kexec", "kernel=/boot/vmlinuz-\(Root.kernelRelease)\nmodules=ahci virtio_blk\n")
+        let run = try stage1.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains { $0.hasPrefix("ownerboot: the OS kernel has no module virtio_blk (") }, "\(run.console)")
+        #expect(run.rescued && run.calls("ob-kexec").isEmpty)
+    }
+
+    // MARK: the command line
+
+    @Test func theCommandLineIsReadOnceAndTheFirstOccurrenceCounts() throws {
+        // A plain (non-verity) root with duplicated parameters and a word that looks like a glob.
+        let line = "quiet ownerboot.board=first ownerboot.board=second ownerboot.root_uuid=\(Root.rootUUID) ownerboot.root_uuid=other /* ownerboot.set="
+        let root = try Root(commandLine: line)
+        defer { root.remove() }
+        try FileManager.default.removeItem(at: root.url("stub/os/sbin/init"))
+        try root.write("stub/os/sbin/init", "#!/bin/sh\n", mode: 0o755)
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: booting board=first generation= set=",
+            "ownerboot: looking for the encrypted root (LUKS UUID \(Root.rootUUID))",
+            "ownerboot: unlocked /dev/vda1, starting the OS",
+        ]), "\(run.console)")
+        #expect(run.lines("ownerboot: firmware half").isEmpty && run.calls("veritysetup").isEmpty)
+        #expect(run.calls.contains("mount -t ext4 -o ro /dev/mapper/root /mnt/root") && run.switchedRoot)
+        // Only the root is a container here: the state is a verity OS's.
+        #expect(run.calls("cryptsetup open") == ["cryptsetup open --key-file=- /dev/vda1 root"])
+    }
+}
