@@ -42,6 +42,13 @@ public struct Locker: Sendable {
             }
         }
         for source in board.sources {
+            // The same package and version, already in the store: its pins stand (no download).
+            if keepUnchanged, let previous, let old = previous.sources[source.name], old.kind == source.kind, old.package == source.package, old.version == source.version,
+               let derivation = previous.sourceDerivation(source.name), store.contains(derivation) {
+                log("keeping source \(source.name)'s pins (\(source.package) \(source.version), in the store)")
+                lock.sources[source.name] = old
+                continue
+            }
             log("fetching source \(source.name) (\(source.package) \(source.version))")
             let tmp = store.root.appendingPathComponent(".tmp/source-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
