@@ -16,7 +16,7 @@ import Testing
         let fmap = dir.appendingPathComponent("fmap-\(normal)-\(fallback).bin")
         // coreboot runs the .fmd through the C preprocessor first (its comments are C comments).
         let fmd = dir.appendingPathComponent("fallback.fmd")
-        try ProcessRunner().checked("cpp", ["-P", "-x", "assembler-with-cpp", RepositoryPaths.boards.appendingPathComponent("qemu-x86/fallback.fmd").path, "-o", fmd.path])
+        try ProcessRunner().checked("cpp", ["-P", "-x", "assembler-with-cpp", RepositoryPaths.root.appendingPathComponent("recipes/machines/qemu-i440fx/fallback.fmd").path, "-o", fmd.path])
         try ProcessRunner().checked("fmaptool", [fmd.path, fmap.path])
         try ProcessRunner().checked("cbfstool", [url.path, "create", "-M", fmap.path, "-r", "NORMAL,COREBOOT"])
         var bytes = Array(try Data(contentsOf: url))
