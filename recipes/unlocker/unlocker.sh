@@ -2,8 +2,8 @@
 # (busybox-static, cryptsetup-bin: cryptsetup and veritysetup), with their shared-library closure read from
 # its ELF headers (DT_NEEDED, PT_INTERP). The tree is left in /out/root; ownerboot packs it
 # (board.toml's `pack`) with its own deterministic cpio writer, device nodes included.
-# Inputs: /inputs/init (the folder: init and its stage files), /inputs/unlocker-unattended.sh, /inputs/ob-unlock.c (built here; Clevis tpm2 and tang pins),
-# optional /inputs/ob-kexec.c (built here: the kexec hand-over of boards whose OS runs its own kernel). Output: /out/root (packed to /out/initramfs.cpio.gz).
+# Inputs: /inputs/init (the folder: init and its stage files), /inputs/unlocker-unattended.sh, /inputs/ob-unlock/ (its sources and Makefile, built here; Clevis tpm2, tang and sss pins),
+# optional /inputs/ob-kexec.c (built here with ob-unlock's Makefile: the kexec hand-over of boards whose OS runs its own kernel). Output: /out/root (packed to /out/initramfs.cpio.gz).
 stage=/out/root
 mkdir -p $stage
 cd $stage
@@ -38,12 +38,15 @@ todo="$(command -v cryptsetup) $(command -v veritysetup)"
 cp $(command -v cryptsetup) sbin/cryptsetup
 cp $(command -v veritysetup) sbin/veritysetup
 # ob-unlock (Clevis tokens without a person: TPM2, tang) over libcrypto, which cryptsetup needs anyway.
-gcc -O2 -Wall -o sbin/ob-unlock /inputs/ob-unlock.c -lcrypto
+# Its Makefile holds the hardening flags (the host tests and the fuzz build use the same file).
+make -s -C /inputs/ob-unlock O=/build/ob-unlock ob-unlock
+cp /build/ob-unlock/ob-unlock sbin/ob-unlock
 strip sbin/ob-unlock
 todo="$todo $stage/sbin/ob-unlock"
 # ob-kexec (boards whose OS runs its own kernel: kexec_file_load, no kexec-tools in flash).
 if [ -f /inputs/ob-kexec.c ]; then
-    gcc -O2 -Wall -o sbin/ob-kexec /inputs/ob-kexec.c
+    make -s -C /inputs/ob-unlock O=/build/ob-unlock KEXEC_SRC=/inputs/ob-kexec.c ob-kexec
+    cp /build/ob-unlock/ob-kexec sbin/ob-kexec
     strip sbin/ob-kexec
     todo="$todo $stage/sbin/ob-kexec"
 fi

@@ -5,11 +5,12 @@ import Testing
 
 /// Both directions with the real Clevis 19 tools and a real (software) TPM 2.0:
 /// ownerboot's enrolment (`ClevisBinder`, over `clevis luks bind`) is read by `clevis luks
-/// list`/`clevis luks pass`, and the unlocker's `ob-unlock` (boards/qemu-x86/ob-unlock.c,
-/// compiled here with the host's gcc) recovers the same key from the token — and is refused
-/// by the TPM once the PCR it is sealed to changes.
+/// list`/`clevis luks pass`, and the unlocker's `ob-unlock` (recipes/unlocker/ob-unlock,
+/// compiled here with the host's gcc through its Makefile, the recipe's hardening flags and
+/// -Werror) recovers the same key from the token — and is refused by the TPM once the PCR it
+/// is sealed to changes.
 @Suite(.serialized) struct ClevisInteropTests {
-    static let source = RepositoryPaths.boards.appendingPathComponent("qemu-x86/ob-unlock.c")
+    static let source = RepositoryPaths.root.appendingPathComponent("recipes/unlocker/ob-unlock")
 
     static func luksFile(_ dir: URL, passphrase: String) throws -> URL {
         let disk = dir.appendingPathComponent("disk.img")
@@ -20,7 +21,8 @@ import Testing
 
     static func obUnlock(_ dir: URL) throws -> URL {
         let binary = dir.appendingPathComponent("ob-unlock")
-        try ProcessRunner().checked("gcc", ["-O2", "-Wall", "-Werror", "-o", binary.path, source.path, "-lcrypto"])
+        // The objects go to dir: the source folder is an input of the unlocker (hashed as a tree).
+        try ProcessRunner().checked("make", ["-s", "-C", source.path, "O=\(dir.path)", "ob-unlock"])
         return binary
     }
 

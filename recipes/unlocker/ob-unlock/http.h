@@ -1,0 +1,25 @@
+/* The one HTTP exchange of the tang pin: POST to http://host[:port][/base]/rec/KID. */
+#ifndef OB_HTTP_H
+#define OB_HTTP_H
+
+#include <stddef.h>
+
+typedef struct {
+    char host[256];
+    int port;
+    char base[256]; /* the URL's path ("" for none) */
+} http_url;
+
+/* http://host[:port][/path]; host of letters, digits, '.', '-', '_', port 1-65535. OB_OK or OB_ERROR. */
+int http_url_parse(const char *url, http_url *out);
+
+/* The body of a complete reply (`reply` holds `length` bytes and a NUL after them) when its
+ * status line is HTTP/1.x 200, else NULL. */
+const char *http_reply_body(const char *reply, size_t length);
+
+/* POSTs body (application/jwk+json) to url's base + path; returns the reply's body (a static
+ * buffer, overwritten by the next call), or NULL (messages on standard error) when the server
+ * cannot be reached within `seconds` or refuses. */
+const char *http_post(const char *url, const char *path, const char *body, int seconds);
+
+#endif

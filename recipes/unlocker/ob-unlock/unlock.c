@@ -1,0 +1,86 @@
+#include "unlock.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "b64.h"
+#include "json.h"
+#include "sss.h"
+#include "tang.h"
+#include "tpm.h"
+#include "util.h"
+
+int ob_tpm2_key(const char *header, int fd, unsigned char **cek, long *keylen) {
+    *cek = NULL;
+    *keylen = 0;
+    tpm2_token token;
+    int status = tpm2_token_read(header, &token);
+    if (status) return status;
+    static char jwk[2048];
+    status = tpm2_unseal(fd, &token, jwk, sizeof jwk);
+    tpm2_token_free(&token);
+    if (status) return status;
+    char *k64 = json_string(jwk, "k");
+    OPENSSL_cleanse(jwk, sizeof jwk);
+    if (!k64) return ob_error(OB_ERROR, "the unsealed JWK has no key");
+    *keylen = b64url_decode(k64, cek);
+    ob_free_secret(k64, strlen(k64));
+    if (*keylen != 32) {
+        ob_free_secret(*cek, *keylen > 0 ? (size_t)*keylen : 0);
+        *cek = NULL;
+        *keylen = 0;
+        return ob_error(OB_ERROR, "the unsealed JWK's key is not 32 bytes");
+    }
+    return OB_OK;
+}
+
+/* The tpm2 pin on the device or the simulator's port. */
+static int tpm2_key(const char *header, const char *device, int port, unsigned char **cek, long *keylen) {
+    int fd;
+    int status = tpm_open(device, port, &fd);
+    if (status) return status;
+    status = ob_tpm2_key(header, fd, cek, keylen);
+    close(fd);
+    return status;
+}
+
+int ob_jwe_decrypt(const jwe_parts *jwe, const char *device, int port, int depth, unsigned char **plain, size_t *plainlen) {
+    *plain = NULL;
+    *plainlen = 0;
+    jwe_header header;
+    int status = jwe_header_read(jwe->protected64, &header);
+    if (status) return status;
+    /* A damaged iv or tag is found before any pin asks a TPM or a server. */
+    status = jwe_check_lengths(jwe);
+    unsigned char *cek = NULL;
+    long keylen = 0;
+    if (status) {
+        /* reported */
+    } else if (!strcmp(header.pin, "tpm2")) {
+        if (!header.alg || strcmp(header.alg, "dir")) status = ob_error(OB_UNHANDLED, "tpm2 token: only alg dir is handled");
+        else status = tpm2_key(header.json, device, port, &cek, &keylen);
+    } else if (!strcmp(header.pin, "tang")) {
+        if (!header.alg || strcmp(header.alg, "ECDH-ES")) status = ob_error(OB_UNHANDLED, "tang token: only alg ECDH-ES is handled");
+        else {
+            cek = ob_malloc(32);
+            keylen = 32;
+            status = tang_recover(header.json, cek);
+        }
+    } else if (!strcmp(header.pin, "sss")) {
+        if (!header.alg || strcmp(header.alg, "dir")) status = ob_error(OB_UNHANDLED, "sss token: only alg dir is handled");
+        else {
+            cek = ob_malloc(32);
+            keylen = 32;
+            status = sss_recover(header.json, device, port, depth, cek);
+        }
+    } else {
+        status = ob_error(OB_UNHANDLED, "pin %.64s is not handled here", header.pin);
+    }
+    if (status == OB_OK) status = jwe_decrypt_with(jwe, cek, keylen > 0 ? (size_t)keylen : 0, plain, plainlen);
+    ob_free_secret(cek, keylen > 0 ? (size_t)keylen : 0);
+    jwe_header_free(&header);
+    return status;
+}
