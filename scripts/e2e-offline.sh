@@ -38,7 +38,7 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval
 rom_sha() { sha256sum "$1"/*.rom | cut -d' ' -f1; }
 state() { { ls -a "$1/store" 2>/dev/null; OWNERBOOT_HOME=$1 "$ob" generations board=$board --json; } | sha256sum; }
 in_dir() { local dir=$1; shift; (cd "$dir" && "$@"); }
-t() { local s=$(date +%s.%N); "$@"; elapsed=$(python3 -c "print(round($(date +%s.%N) - $s, 1))"); }
+t() { local s; s=$(date +%s.%N); "$@"; elapsed=$(python3 -c "print(round($(date +%s.%N) - $s, 1))"); }
 
 # 1. fetch, then a cold build with no network.
 a=$work/home-a; mkdir -p "$work/cwd-a"
@@ -47,7 +47,7 @@ if [ "${OWNERBOOT_E2E_OFFLINE_REUSE:-0}" = 1 ] && [ -s "$work/a.json" ]; then
   # Reuse step 1 of an earlier run in the same OWNERBOOT_E2E_OFFLINE_DIR (to rerun step 2).
   fetch_s=reused; build_a_s=reused; rm -f "$work"/*.bundle
 else
-  t env OWNERBOOT_HOME=$a "$ob" fetch board=$board; fetch_s=$elapsed
+  t env OWNERBOOT_HOME="$a" "$ob" fetch board="$board"; fetch_s=$elapsed
   OWNERBOOT_HOME=$a t in_dir "$work/cwd-a" offline "$ob" build board=$board --json > "$work/a.json"; build_a_s=$elapsed
 fi
 set_a=$(json "$work/a.json" 'd["setHash"]'); gen_a=$(json "$work/a.json" 'd["generation"]')
@@ -97,7 +97,7 @@ bundle=$work/$board.bundle
 keys=$work/keys; mkdir -p "$keys"
 OWNERBOOT_HOME=$keys "$ob" key generate >/dev/null
 key=$keys/keys/owner.key
-t env OWNERBOOT_HOME=$a "$ob" export board=$board -o "$bundle" --key "$key"; export_s=$elapsed
+t env OWNERBOOT_HOME="$a" "$ob" export board="$board" -o "$bundle" --key "$key"; export_s=$elapsed
 OWNERBOOT_HOME=$a "$ob" export board=$board -o "$work/unsigned.bundle" --unsigned >/dev/null
 bundle_bytes=$(stat -c %s "$bundle")
 

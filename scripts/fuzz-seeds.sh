@@ -17,23 +17,25 @@ for h in fmap fmd cbfs-walk cbfs-edit self bzimage elf cpio ifd manifest decompr
 # put32 FILE OFFSET VALUE: a little-endian 32-bit word, in place.
 put32() {
     local v=$3
-    printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)))" |
+    printf '%b' "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)))" |
         dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
 }
 put16() {
     local v=$3
-    printf "$(printf '\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)))" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
+    printf '%b' "$(printf '\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)))" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
 }
-put8() { printf "$(printf '\\x%02x' $(($3)))" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none; }
+put8() { printf '%b' "$(printf '\\x%02x' $(($3)))" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none; }
 putstr() { printf '%s' "$3" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none; }
 ff() { head -c "$2" /dev/zero | tr '\0' '\377' > "$1"; }  # FILE SIZE: erased flash
 # data_of ROM NAME [REGION]: the stored bytes of one CBFS file, from `cbfstool print -k`.
 data_of() {
     local rom=$1 name=$2 region=${3:-COREBOOT} base=0 line offset meta size
+    local in_region=()
     if [[ "$region" != legacy ]]; then
+        in_region=(-r "$region")
         base=$(cbfstool "$rom" layout -w | sed -n "s/^'$region' .*offset \([0-9]*\)).*/\1/p")
     fi
-    line=$(cbfstool "$rom" print -k $([[ "$region" != legacy ]] && echo "-r $region") | awk -F'\t' -v n="$name" '$1 == n')
+    line=$(cbfstool "$rom" print -k "${in_region[@]}" | awk -F'\t' -v n="$name" '$1 == n')
     offset=$(cut -f2 <<<"$line"); meta=$(cut -f4 <<<"$line"); size=$(cut -f5 <<<"$line")
     dd if="$rom" iflag=skip_bytes,count_bytes skip=$((base + offset + meta)) count=$((size)) status=none
 }
@@ -50,6 +52,7 @@ void _start(void) { for (;;) { bss_var[0] = data_var + table[bss_var[1]] + text[
 C
 gcc -static -nostdlib -O1 -fno-pie -no-pie -Wl,--build-id=none -Wl,-Ttext=0x100000 -s -o "$tmp/tiny.elf" "$tmp/tiny.c"
 printf 'int main(void){return 0;}\n' > "$tmp/dyn.c"
+# shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker, not the shell
 gcc -O1 -s -Wl,-rpath,'$ORIGIN/../lib' -Wl,-soname,libfuzzseed.so.1 -o "$tmp/dyn.elf" "$tmp/dyn.c"
 gcc -O1 -s -shared -fPIC -Wl,-soname,libfuzzseed.so.1 -o "$tmp/lib.so" "$tmp/dyn.c"
 
@@ -123,7 +126,7 @@ printf 'FLASH 17K {\n FMAP 1K\n COREBOOT(CBFS) 16K\n}\n' > "$tmp/16k.fmd"
 fmaptool "$tmp/16k.fmd" "$tmp/16k.fmap" >/dev/null 2>&1
 cbfstool "$tmp/16k.rom" create -M "$tmp/16k.fmap" >/dev/null
 cbfstool "$tmp/16k.rom" read -r COREBOOT -f "$tmp/16k.cbfs" >/dev/null
-dd if="$tmp/16k.cbfs" of="$fmaprom" bs=1 seek=$(cbfstool "$fmaprom" layout -w | sed -n "s/^'FW_MAIN_A' .*offset \([0-9]*\)).*/\1/p") conv=notrunc status=none
+dd if="$tmp/16k.cbfs" of="$fmaprom" bs=1 seek="$(cbfstool "$fmaprom" layout -w | sed -n "s/^'FW_MAIN_A' .*offset \([0-9]*\)).*/\1/p")" conv=notrunc status=none
 cbfstool "$fmaprom" add -f "$tmp/text" -n text.lzma -t raw -c lzma -r COREBOOT
 cbfstool "$fmaprom" add -f "$tmp/random" -n random -t raw -A sha256 -r COREBOOT,FW_MAIN_A
 cbfstool "$fmaprom" add-payload -f "$bz" -n fallback/payload -c lzma -C "console=ttyS0" -r COREBOOT

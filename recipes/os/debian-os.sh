@@ -22,6 +22,7 @@ if [ "${OS_KERNEL:-}" = kexec ]; then
     for dir in ${OS_MODULES_EXCLUDE:-}; do
         set -- "$@" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir" --dpkgopt="path-exclude=/lib/modules/*/kernel/$dir/*"
     done
+    # shellcheck disable=SC2016 # mmdebstrap's hook expands "$1" (the new root) itself
     set -- "$@" --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" >"$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
 fi
 # No documentation, man pages or translations: an appliance root, read-only anyway.
@@ -44,6 +45,7 @@ if [ "${OS_KERNEL:-}" = kexec ]; then
     printf 'kernel=/%s\nmodules=%s overlay\ncmdline=%s\n' "$kernel" "${OS_KEXEC_MODULES:-}" "${OS_KEXEC_CMDLINE:-}" >"$root/etc/ownerboot/kexec"
     echo "os: kexec hand-over to /$kernel ($(du -sk "$root/lib/modules" | cut -f1) KiB of modules)"
 fi
+# shellcheck disable=SC2016 # ${Package} and its kind are dpkg-query's fields, not the shell's
 chroot "$root" dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort > /out/packages.txt
 
 # Per-device secrets and build leftovers: made on the device (host keys at first boot into the

@@ -4,7 +4,10 @@
 # root hash the unlocker opened the root with — and how the boot went (systemd's state, failed
 # units). Scenarios read this line; an owner sees the same at the serial console.
 board=unknown; generation=unknown; set_hash=unknown; verity=none; half=
-for word in $(cat /proc/cmdline); do
+cmdline=$(cat /proc/cmdline)
+# Words, never file names.
+set -f
+for word in $cmdline; do
     case "$word" in
         ownerboot.board=*) board=${word#*=};;
         ownerboot.generation=*) generation=${word#*=};;
@@ -13,6 +16,7 @@ for word in $(cat /proc/cmdline); do
         ownerboot.half=*) half=" half=${word#*=}";;
     esac
 done
+set +f
 state=$(systemctl is-system-running --wait 2>/dev/null)
 failed=$(systemctl list-units --state=failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')
 root=$(findmnt -n -o OPTIONS / | cut -d, -f1)

@@ -5,6 +5,7 @@
 # it starts the payload (SKIP_MAX_REBOOT_CNT_CLEAR), so a normal set that never gets this far
 # falls back on its own. This writes 0x01 (normal, counter 0) through /dev/port (RTC index
 # port 0x70, data port 0x71); power-on CMOS (a new board, a cleared battery) means fallback.
+# shellcheck disable=SC2059 # the format is the byte itself, as an octal escape: printf is how busybox sh writes a binary byte
 port() { printf "\\$(printf %o "$2")" | dd of=/dev/port bs=1 seek="$1" count=1 conv=notrunc 2>/dev/null; }
 if port 112 48 && port 113 1; then
     echo "ownerboot: normal boot re-armed"

@@ -4,10 +4,14 @@
 # ob-unlock into cryptsetup. Exit 0 when opened; otherwise the caller asks for the passphrase.
 # With OB_VOLUME_KEY_FILE (a kexec hand-over ahead) the volume key is left in that file too.
 device=$1 name=$2
-# tang needs the network: ownerboot.net=INTERFACE:ADDRESS:NETMASK on the kernel command line.
-for word in $(cat /proc/cmdline); do
-    case "$word" in ownerboot.net=*) net=${word#*=};; esac
+# The kernel command line, read once (words, never file names): tang needs the network,
+# ownerboot.net=INTERFACE:ADDRESS:NETMASK; retire needs the generation that booted.
+cmdline=$(cat /proc/cmdline) booted=
+set -f
+for word in $cmdline; do
+    case "$word" in ownerboot.net=*) net=${word#*=};; ownerboot.generation=*) booted=${word#*=};; esac
 done
+set +f
 if [ -n "$net" ]; then
     iface=${net%%:*} rest=${net#*:}
     ifconfig "$iface" "${rest%%:*}" netmask "${rest#*:}" up 2>/dev/null || echo "ownerboot: could not bring up $iface for tang"
@@ -21,17 +25,14 @@ slot() { sed -n 's/.*"keyslots":\["\([0-9]*\)"\].*/\1/p' "$1"; }
 # by itself, the tokens ownerboot sealed for older generations are retired, with their key
 # slots. Untagged tokens (tang, sss, Clevis's own) and the passphrase's key slot stay.
 retire() {
-    used=$1 usedgen=$(tag /run/ob-token.json) usedslot=$(slot /run/ob-token.json) booted=
-    for word in $(cat /proc/cmdline); do
-        case "$word" in ownerboot.generation=*) booted=${word#*=};; esac
-    done
+    used=$1 usedgen=$(tag /run/ob-token.json) usedslot=$(slot /run/ob-token.json)
     [ -n "$usedgen" ] && [ -n "$booted" ] && [ "$usedgen" -ge "$booted" ] 2>/dev/null || return 0
     retired=no
     for old in $ids; do
         [ "$old" = "$used" ] && continue
         cryptsetup token export --token-id "$old" "$device" >/run/ob-old.json 2>/dev/null || continue
         oldgen=$(tag /run/ob-old.json) oldslot=$(slot /run/ob-old.json)
-        [ -n "$oldgen" ] && [ -n "$oldslot" ] && [ "$oldslot" != "$usedslot" ] && [ "$oldgen" -lt "$booted" ] || continue
+        { [ -n "$oldgen" ] && [ -n "$oldslot" ] && [ "$oldslot" != "$usedslot" ] && [ "$oldgen" -lt "$booted" ]; } || continue
         if cryptsetup token remove --token-id "$old" "$device" && cryptsetup luksKillSlot -q "$device" "$oldslot"; then
             echo "ownerboot: retired Clevis token $old (sealed for generation $oldgen) and its key slot $oldslot"
             retired=yes
@@ -44,7 +45,7 @@ retire() {
 # The Clevis tokens' ids from one luksDump (every cryptsetup start costs time under emulation).
 ids=$(cryptsetup luksDump "$device" 2>/dev/null | sed -n '/^Tokens:/,/^Digests:/s/^  \([0-9]*\): clevis.*/\1/p')
 for id in $ids; do
-    if cryptsetup token export --token-id $id "$device" >/run/ob-token.json 2>/dev/null; then
+    if cryptsetup token export --token-id "$id" "$device" >/run/ob-token.json 2>/dev/null; then
         found=yes
         # ob-unlock hands the key to cryptsetup itself; its status says why a token failed.
         ob-unlock -o "$device" "$name" </run/ob-token.json

@@ -35,8 +35,8 @@ resolve() {
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 # veritysetup opens a dm-verity root with the hash the firmware pins (same library closure).
 todo="$(command -v cryptsetup) $(command -v veritysetup)"
-cp $(command -v cryptsetup) sbin/cryptsetup
-cp $(command -v veritysetup) sbin/veritysetup
+cp "$(command -v cryptsetup)" sbin/cryptsetup
+cp "$(command -v veritysetup)" sbin/veritysetup
 # ob-unlock (Clevis tokens without a person: TPM2, tang) over libcrypto, which cryptsetup needs anyway.
 # Its Makefile holds the hardening flags (the host tests and the fuzz build use the same file).
 make -s -C /inputs/ob-unlock O=/build/ob-unlock ob-unlock

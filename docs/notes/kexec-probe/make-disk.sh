@@ -36,7 +36,7 @@ rm -f "$P/os.img"
 # Fixed UUID and hash seed like debian-os.sh (E2FSPROGS_FAKE_TIME for a fixed image).
 E2FSPROGS_FAKE_TIME=1 mkfs.ext4 -q -F -b 4096 -L os -U 0d1c5e2a-0000-4000-8000-000000000001 -E hash_seed=0d1c5e2a-0000-4000-8000-000000000002 -d "$root" "$P/os.img" 64M
 offset=$(stat -c %s "$P/os.img")
-veritysetup format --hash-offset="$offset" --salt=$(printf probe | sha256sum | cut -d' ' -f1) \
+veritysetup format --hash-offset="$offset" --salt="$(printf probe | sha256sum | cut -d' ' -f1)" \
     --uuid=0d1c5e2a-0000-4000-8000-000000000003 "$P/os.img" "$P/os.img" > "$P/$OUT.verity.txt"
 sed -n 's/^Root hash:[[:space:]]*//p' "$P/$OUT.verity.txt" > "$P/$OUT.roothash"
 echo "$offset" > "$P/$OUT.verity_offset"
@@ -45,6 +45,7 @@ echo "$offset" > "$P/$OUT.verity_offset"
 if [ "${TAMPER:-0}" = 1 ]; then
     block=$(debugfs -R "bmap /boot/vmlinuz-$KVER 100" "$P/os.img" 2>/dev/null)
     byte=$(dd if="$P/os.img" bs=1 skip=$((block * 4096 + 7)) count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+    # shellcheck disable=SC2059 # the format is the byte itself, as an octal escape
     printf "$(printf '\\%03o' $(((byte + 1) % 256)))" | dd of="$P/os.img" bs=1 seek=$((block * 4096 + 7)) conv=notrunc 2>/dev/null
     echo "tampered: byte $((block * 4096 + 7)) (file block 100 of the kernel, fs block $block): $byte -> $(((byte + 1) % 256))"
 fi

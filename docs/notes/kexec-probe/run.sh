@@ -21,6 +21,7 @@ if [ "${TPM:-0}" = 1 ]; then
     swtpm socket --tpm2 --tpmstate dir="$P/tpm" --ctrl type=unixio,path="$P/tpm/sock" --flags startup-clear --daemon
     tpm="-chardev socket,id=chrtpm,path=$P/tpm/sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0"
 fi
+# shellcheck disable=SC2086 # $tpm is several QEMU arguments (or none): split on purpose
 timeout "${TIMEOUT:-240}" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 1 -m "$MEM" \
     -nographic -no-reboot -serial mon:stdio \
     -kernel "$KERNEL" -initrd "$P/stage1.cpio.gz" \

@@ -12,7 +12,9 @@ mkdir -p /run/cryptsetup /tmp
 export DM_DISABLE_UDEV=1
 # The probe powers off on failure (the real unlocker opens a rescue shell instead).
 fail() { echo "probe1: FAIL: $1"; poweroff -f; }
-arg() { for w in $(cat /proc/cmdline); do case "$w" in "$1"=*) echo "${w#*=}"; return 0;; esac; done; return 1; }
+# The command line, read once; its words are never taken for file names.
+cmdline=$(cat /proc/cmdline)
+arg() { set -f; for w in $cmdline; do case "$w" in "$1"=*) echo "${w#*=}"; set +f; return 0;; esac; done; set +f; return 1; }
 t() { echo "probe1: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 t "stage 1 up, kernel $(uname -r)"
@@ -23,7 +25,8 @@ if grep -q probe.kallsyms=1 /proc/cmdline; then
     poweroff -f
 fi
 # Debian's kernel as stage 1 needs its modules; the flash kernels have these built in.
-for m in $(cat /etc/stage1-modules); do modprobe "$m" || fail "modprobe $m"; done
+read -r modules </etc/stage1-modules
+for m in $modules; do modprobe "$m" || fail "modprobe $m"; done
 t "modules loaded"
 uuid=$(arg probe.root_uuid) || fail "no probe.root_uuid"
 pass=$(arg probe.pass) || fail "no probe.pass"
@@ -31,7 +34,7 @@ verity=$(arg probe.verity)
 offset=$(arg probe.verity_offset)
 mode=$(arg probe.kexec) || mode=tools-s
 dev=
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
     for c in /dev/vd? /dev/sd? /dev/nvme?n?; do
         [ -b "$c" ] && [ "$(cryptsetup luksUUID "$c" 2>/dev/null)" = "$uuid" ] && { dev=$c; break 2; }
     done
@@ -55,7 +58,7 @@ else
 fi
 
 # The stage-2 initramfs, in RAM (this initramfs is a tmpfs/ramfs: nothing reaches a disk).
-kver=$(ls /mnt/lib/modules | head -n1)
+for kver in /mnt/lib/modules/*; do kver=${kver##*/}; break; done
 s=/stage2
 mkdir -p $s/bin $s/sbin $s/dev $s/proc $s/sys $s/run/cryptsetup $s/tmp $s/mnt $s/etc/ob
 cp -a /bin/busybox $s/bin/
@@ -64,18 +67,18 @@ cp -a /sbin/cryptsetup /sbin/veritysetup /sbin/ob-pcr-extend $s/sbin/
 # Stage 1's own libraries (cryptsetup's closure), not its kernel's modules.
 cp -a /lib /lib64 $s/
 rm -rf $s/lib/modules $s/lib/x86_64-linux-gnu/libxen* $s/lib/x86_64-linux-gnu/libyajl*
-mkdir -p $s/lib/modules/$kver
+mkdir -p "$s/lib/modules/$kver"
 # The OS kernel's modules to reach the root, with their dependency closure from the OS's own
 # modules.dep (transitive already; busybox modprobe reads modules.dep).
 need="virtio_pci virtio_blk ahci sd_mod nvme dm-crypt dm-verity ext4 crc32c_generic xts ecb aesni-intel"
 # probe.mods=a,b,c: only these (a board needs only its own disk controller).
 mods=$(arg probe.mods) && need=$(echo "$mods" | tr , " ")
-for m in $need; do grep -E "/$m\.ko(\.xz)?:" /mnt/lib/modules/$kver/modules.dep | tr -d ':' | tr ' ' '\n'; done | sort -u | while read -r rel; do
+for m in $need; do grep -E "/$m\.ko(\.xz)?:" "/mnt/lib/modules/$kver/modules.dep" | tr -d ':' | tr ' ' '\n'; done | sort -u | while read -r rel; do
     [ -n "$rel" ] || continue
     mkdir -p "$s/lib/modules/$kver/${rel%/*}"
     cp "/mnt/lib/modules/$kver/$rel" "$s/lib/modules/$kver/$rel"
 done
-cp /mnt/lib/modules/$kver/modules.dep /mnt/lib/modules/$kver/modules.alias /mnt/lib/modules/$kver/modules.builtin $s/lib/modules/$kver/ 2>/dev/null
+cp "/mnt/lib/modules/$kver/modules.dep" "/mnt/lib/modules/$kver/modules.alias" "/mnt/lib/modules/$kver/modules.builtin" "$s/lib/modules/$kver/" 2>/dev/null
 echo "$need" > $s/etc/ob/modules
 cp /etc/stage2-init $s/init
 chmod 0755 $s/init
@@ -91,7 +94,9 @@ rm -rf $s /tmp/vk
 # The OS kernel's command line: the firmware's ownerboot.*/probe.* values, minus the secret and
 # the stage-1-only knobs, plus the OS's own (console here).
 cmd="console=ttyS0 panic=-1 probe.stage=2"
-for w in $(cat /proc/cmdline); do case "$w" in probe.pass=*|probe.kexec=*|probe.gzip=*|probe.mods=*|console=*|lockdown=*|panic=*) ;; probe.*) cmd="$cmd $w";; esac; done
+set -f
+for w in $cmdline; do case "$w" in probe.pass=*|probe.kexec=*|probe.gzip=*|probe.mods=*|console=*|lockdown=*|panic=*) ;; probe.*) cmd="$cmd $w";; esac; done
+set +f
 kernel=/mnt/boot/vmlinuz
 echo "probe1: sha256 of the OS kernel to kexec: $(sha256sum $kernel | cut -d' ' -f1)"
 case "$mode" in

@@ -10,16 +10,19 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 export DM_DISABLE_UDEV=1
 fail() { echo "probe2: FAIL: $1"; poweroff -f; }
-arg() { for w in $(cat /proc/cmdline); do case "$w" in "$1"=*) echo "${w#*=}"; return 0;; esac; done; return 1; }
+# The command line, read once; its words are never taken for file names.
+cmdline=$(cat /proc/cmdline)
+arg() { set -f; for w in $cmdline; do case "$w" in "$1"=*) echo "${w#*=}"; set +f; return 0;; esac; done; set +f; return 1; }
 t() { echo "probe2: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 t "stage 2 up, kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
-for m in $(cat /etc/ob/modules); do modprobe "$m" || echo "probe2: modprobe $m failed"; done
+read -r modules </etc/ob/modules
+for m in $modules; do modprobe "$m" || echo "probe2: modprobe $m failed"; done
 t "modules loaded: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 uuid=$(arg probe.root_uuid) || fail "no probe.root_uuid"
 verity=$(arg probe.verity)
 offset=$(arg probe.verity_offset)
 dev=
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
     for c in /dev/vd? /dev/sd? /dev/nvme?n?; do
         [ -b "$c" ] && [ "$(cryptsetup luksUUID "$c" 2>/dev/null)" = "$uuid" ] && { dev=$c; break 2; }
     done
