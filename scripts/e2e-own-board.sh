@@ -11,7 +11,6 @@
 # --keep` resolves only the OS (Debian's mirror, as `ownerboot lock` does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 home=${OWNERBOOT_HOME:-$HOME/.local/share/ownerboot}
 work=$(mktemp -d /tmp/ownerboot-own-board.XXXXXX)
 config="$home/config.toml"
@@ -78,6 +77,6 @@ echo "e2e-own-board: the OS holds vim-tiny ($(grep '^vim-tiny ' result/my-pc/os/
 # The refusal beside it: a typo in the override names the file, the line and the near miss.
 sed -i 's/^extra_packages/extra_pakages/' "$work/my-boards/boards/my-pc/board.toml"
 if "$ob" plan board=my-pc > typo.out 2>&1; then fail "a typo in board.toml was accepted"; fi
-grep -q "my-pc/board.toml:8" typo.out && grep -q "extra_packages" typo.out || { cat typo.out; fail "the typo's error does not name board.toml:8 and extra_packages"; }
+{ grep -q "my-pc/board.toml:8" typo.out && grep -q "extra_packages" typo.out; } || { cat typo.out; fail "the typo's error does not name board.toml:8 and extra_packages"; }
 echo "e2e-own-board: a typo is refused: $(head -1 typo.out)"
 echo "e2e-own-board: ok"

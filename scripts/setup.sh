@@ -39,6 +39,9 @@ packages=(
   swtpm swtpm-tools tpm2-tools clevis clevis-luks clevis-tpm2 tang jose
   # the unlocker's ob-unlock, compiled on the host by its tier-1 test
   gcc libssl-dev
+  # shell: scripts/check-shell.sh (every shell file), and the unlocker's stages run on the host
+  # under busybox sh by their tier-1 tests (UnlockerStageTests)
+  shellcheck busybox
   # signatures checked by the tools an evaluator already trusts
   minisign signify-openbsd
 )

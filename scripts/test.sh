@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/check-layers.sh
+bash scripts/check-shell.sh
 swift build --build-tests
 swift test --skip-build
 # docs/reference/commands.md must be the binary's --help (regenerate: scripts/gen-command-reference.sh).
