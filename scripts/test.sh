@@ -13,8 +13,9 @@ swift build --build-tests
 swift test --skip-build
 # docs/reference/commands.md must be the binary's --help (regenerate: scripts/gen-command-reference.sh).
 bash scripts/gen-command-reference.sh --check
-# A short coverage-guided fuzzing pass over every Boot parser (10 s each, about 3 min with the
-# build; a finding fails the run). Longer runs: scripts/fuzz.sh SECONDS [HARNESS...].
+# A short coverage-guided fuzzing pass over every Boot parser and the unlocker's C parsers
+# (10 s each, about 4 min with the build; a finding fails the run). Longer runs:
+# scripts/fuzz.sh SECONDS [HARNESS...].
 bash scripts/fuzz.sh "${OWNERBOOT_FUZZ_SECONDS:-10}"
 if [ "${OWNERBOOT_TIER:-2}" -ge 2 ]; then
   bash scripts/e2e.sh
