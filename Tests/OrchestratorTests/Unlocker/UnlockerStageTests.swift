@@ -146,6 +146,44 @@ import Testing
         #expect(run.switchedRoot)
     }
 
+    /// vda1 with two ownerboot TPM2 tokens: 0 sealed for generation 6 (key slot 1), which no
+    /// longer unseals, and 1 sealed for generation 7 (key slot 2), which does.
+    static func addGenerationTokens(to root: Root) throws {
+        try root.write("stub/luks/vda1/keyslots", "  0: luks2\n  1: luks2\n  2: luks2\n")
+        try root.write("stub/luks/vda1/tokens", "  0: clevis\n  1: clevis\n")
+        try root.write("stub/luks/vda1/token-0", #"{"type":"clevis","keyslots":["1"],"ownerboot":{"generation":6}}"# + "\n")
+        try root.write("stub/luks/vda1/token-1", #"{"type":"clevis","keyslots":["2"],"ownerboot":{"generation":7},"opens":true}"# + "\n")
+    }
+
+    @Test func aTokenSealedForTheBootedGenerationRetiresTheOlderOnesWithTheirKeySlots() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try Self.addGenerationTokens(to: root)
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: Clevis token 0: tang is not reachable",
+            "ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 1)",
+            "ownerboot: retired Clevis token 0 (sealed for generation 6) and its key slot 1",
+            "ownerboot: key slots now: 0 2 ",
+            "ownerboot: no Clevis token on /dev/vda2",
+            Self.prompt.replacingOccurrences(of: "vda1", with: "vda2") + "1 of 3): ",
+            Self.started,
+        ]), "\(run.console)")
+        #expect(run.calls.contains("cryptsetup token remove --token-id 0 /dev/vda1") && run.calls.contains("cryptsetup luksKillSlot -q /dev/vda1 1"))
+        #expect(!root.exists("stub/luks/vda1/token-0") && root.exists("stub/luks/vda1/token-1") && run.switchedRoot)
+    }
+
+    @Test func aTokenSealedForAnOlderGenerationThanTheBootedOneRetiresNothing() throws {
+        // Generation 8 booted: the token that opened is itself from an older generation.
+        let root = try Root(commandLine: Root.verityCommandLine.replacingOccurrences(of: "ownerboot.generation=7", with: "ownerboot.generation=8"))
+        defer { root.remove() }
+        try Self.addGenerationTokens(to: root)
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains("ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 1)"), "\(run.console)")
+        #expect(run.lines("ownerboot: retired").isEmpty && run.calls("cryptsetup token remove").isEmpty && run.calls("cryptsetup luksKillSlot").isEmpty)
+        #expect(root.exists("stub/luks/vda1/token-0") && run.switchedRoot)
+    }
+
     // MARK: the disk
 
     @Test func withoutTheDiskTheUnlockerWaitsThenExplainsInARescueShell() throws {

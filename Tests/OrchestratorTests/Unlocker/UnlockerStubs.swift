@@ -46,7 +46,7 @@ enum UnlockerStubs {
     static let sbin: [(String, String)] = [
         ("cryptsetup", #"""
         #!/bin/sh
-        # A LUKS2 container is /stub/luks/<device name>/: uuid, passphrase, volume-key, tokens.
+        # A LUKS2 container is /stub/luks/<device name>/: uuid, passphrase, volume-key, keyslots, tokens, token-<id>.
         echo "cryptsetup $*" >>/log/calls
         luks() { echo "/stub/luks/${1##*/}"; }
         right_key() {
@@ -75,14 +75,20 @@ enum UnlockerStubs {
                 right_key "$7"
                 cp "$(luks "$7")/volume-key" "$4"
             else
+                echo "Keyslots:"
+                cat "$(luks "$2")/keyslots" 2>/dev/null
                 echo "Tokens:"
                 cat "$(luks "$2")/tokens" 2>/dev/null
                 echo "Digests:"
             fi;;
+        luksKillSlot)
+            sed -i "/^  $4: /d" "$(luks "$3")/keyslots";;
         close)
             rm -f "/dev/mapper/$2";;
         token)
-            [ "$2" = export ] && [ -f "$(luks "$5")/token-$4" ] && exec cat "$(luks "$5")/token-$4"
+            [ -f "$(luks "$5")/token-$4" ] || exit 1
+            [ "$2" = export ] && exec cat "$(luks "$5")/token-$4"
+            [ "$2" = remove ] && exec rm "$(luks "$5")/token-$4"
             exit 1;;
         *)
             echo "cryptsetup stub: $1 is not stubbed" >&2
@@ -111,10 +117,10 @@ enum UnlockerStubs {
         ("ob-unlock", #"""
         #!/bin/sh
         # ob-unlock -o DEVICE NAME < token: the token opens DEVICE when /stub/luks/<device>/token-opens
-        # exists; otherwise tang is not reachable (status 4).
+        # exists or the token says "opens":true; otherwise tang is not reachable (status 4).
         echo "ob-unlock $*" >>/log/calls
         [ "$1" = -o ] || exit 1
-        [ -e "/stub/luks/${2##*/}/token-opens" ] || exit 4
+        [ -e "/stub/luks/${2##*/}/token-opens" ] || grep -q '"opens":true' || exit 4
         echo "$2" >"/dev/mapper/$3"
         """#),
     ]
