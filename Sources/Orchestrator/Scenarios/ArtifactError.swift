@@ -24,7 +24,7 @@ public enum ArtifactError: UserFacingError, Equatable {
         case .notBuilt(let board), .collected(_, let board): return "run `ownerboot build board=\(board)`"
         case .noComponent: return "add the component to board.toml and build again"
         case .noManifest: return "rebuild: ownerboot adds the manifest when it assembles the ROM"
-        case .notTamperable: return "use rom = \"tampered\" only on boards whose ROM carries an uncompressed Linux payload (builders/rom.sh without -c)"
+        case .notTamperable: return "use rom = \"tampered\" only on boards whose ROM carries an uncompressed Linux payload (recipes/rom/rom.sh without -c)"
         }
     }
 }

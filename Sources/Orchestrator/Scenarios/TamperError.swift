@@ -26,7 +26,7 @@ public enum TamperError: UserFacingError, Equatable {
 
     public var fix: String? {
         switch self {
-        case .noNormalRegion, .noFile: return "these scenarios need a board with a normal/fallback layout (boards/qemu-x86/fallback.fmd); remove them from tests.toml otherwise"
+        case .noNormalRegion, .noFile: return "these scenarios need a board with a normal/fallback layout (recipes/machines/qemu-i440fx/fallback.fmd); remove them from tests.toml otherwise"
         case .noTools: return "rebuild the board: its firmware output carries cbfstool"
         case .noKexecKernel: return "use disk = \"tampered-kernel\" only on boards whose OS carries its own kernel ([os] kernel = \"kexec\")"
         default: return nil

@@ -7,7 +7,7 @@ import Support
 /// attacker with write access to it would leave it. The protected half is never touched, so
 /// what these scenarios prove is what the protected half does on its own.
 public enum TamperedROM {
-    /// The FMAP region of the normal set (boards/qemu-x86/fallback.fmd).
+    /// The FMAP region of the normal set (recipes/machines/qemu-i440fx/fallback.fmd).
     public static let normalRegion = "NORMAL"
     /// The attacker's payload says so on its command line: if it ever ran, the console shows it.
     public static let plantedHalf = "planted"
