@@ -53,31 +53,34 @@ int ob_jwe_decrypt(const jwe_parts *jwe, const char *device, int port, int depth
     jwe_header header;
     int status = jwe_header_read(jwe->protected64, &header);
     if (status) return status;
-    /* A damaged iv or tag is found before any pin asks a TPM or a server. */
-    status = jwe_check_lengths(jwe);
+    /* The pin and its alg first (a pin this unlocker does not handle is exit 2, whatever else
+     * the JWE holds), then the iv and tag, before any pin asks a TPM or a server. */
+    enum { TPM2, TANG, SSS } pin;
+    if (!strcmp(header.pin, "tpm2")) {
+        pin = TPM2;
+        if (!header.alg || strcmp(header.alg, "dir")) status = ob_error(OB_UNHANDLED, "tpm2 token: only alg dir is handled");
+    } else if (!strcmp(header.pin, "tang")) {
+        pin = TANG;
+        if (!header.alg || strcmp(header.alg, "ECDH-ES")) status = ob_error(OB_UNHANDLED, "tang token: only alg ECDH-ES is handled");
+    } else if (!strcmp(header.pin, "sss")) {
+        pin = SSS;
+        if (!header.alg || strcmp(header.alg, "dir")) status = ob_error(OB_UNHANDLED, "sss token: only alg dir is handled");
+    } else {
+        status = ob_error(OB_UNHANDLED, "pin %.64s is not handled here", header.pin);
+        jwe_header_free(&header);
+        return status;
+    }
+    if (status == OB_OK) status = jwe_check_lengths(jwe);
     unsigned char *cek = NULL;
     long keylen = 0;
     if (status) {
         /* reported */
-    } else if (!strcmp(header.pin, "tpm2")) {
-        if (!header.alg || strcmp(header.alg, "dir")) status = ob_error(OB_UNHANDLED, "tpm2 token: only alg dir is handled");
-        else status = tpm2_key(header.json, device, port, &cek, &keylen);
-    } else if (!strcmp(header.pin, "tang")) {
-        if (!header.alg || strcmp(header.alg, "ECDH-ES")) status = ob_error(OB_UNHANDLED, "tang token: only alg ECDH-ES is handled");
-        else {
-            cek = ob_malloc(32);
-            keylen = 32;
-            status = tang_recover(header.json, cek);
-        }
-    } else if (!strcmp(header.pin, "sss")) {
-        if (!header.alg || strcmp(header.alg, "dir")) status = ob_error(OB_UNHANDLED, "sss token: only alg dir is handled");
-        else {
-            cek = ob_malloc(32);
-            keylen = 32;
-            status = sss_recover(header.json, device, port, depth, cek);
-        }
+    } else if (pin == TPM2) {
+        status = tpm2_key(header.json, device, port, &cek, &keylen);
     } else {
-        status = ob_error(OB_UNHANDLED, "pin %.64s is not handled here", header.pin);
+        cek = ob_malloc(32);
+        keylen = 32;
+        status = pin == TANG ? tang_recover(header.json, cek) : sss_recover(header.json, device, port, depth, cek);
     }
     if (status == OB_OK) status = jwe_decrypt_with(jwe, cek, keylen > 0 ? (size_t)keylen : 0, plain, plainlen);
     ob_free_secret(cek, keylen > 0 ? (size_t)keylen : 0);
