@@ -20,7 +20,11 @@ if ! command -v shellcheck >/dev/null; then
 fi
 
 # The project's files (tracked, or new and not ignored) under the folders that hold shell.
-mapfile -t candidates < <(git ls-files --cached --others --exclude-standard -- recipes scripts docs boards .ci | sort -u)
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  mapfile -t candidates < <(git ls-files --cached --others --exclude-standard -- recipes scripts docs boards .ci | sort -u)
+else
+  mapfile -t candidates < <(find recipes scripts docs boards .ci -type f | sort)
+fi
 builders=() stages=() others=()
 for file in "${candidates[@]}"; do
   [ -f "$file" ] || continue
