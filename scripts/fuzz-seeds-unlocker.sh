@@ -182,6 +182,9 @@ done
 { printf 's\x02'; cat "$tmp/prime" "$tmp/share.0" "$tmp/share.1"; } >"$out/unlocker-sss/seed-shares-2"
 { printf 's\x01'; cat "$tmp/prime" "$tmp/share.1"; } >"$out/unlocker-sss/seed-shares-1"
 { printf 's\x02'; cat "$tmp/prime" "$tmp/share.0" "$tmp/share.0"; } >"$out/unlocker-sss/seed-shares-same-x"
+# 'p': the property mode, t = 3 (a count byte of 2), three coefficients and three x values.
+python3 -c 'import hashlib,sys; sys.stdout.buffer.write(b"p\x02" + b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(6)))' \
+    >"$out/unlocker-sss/seed-property-t3"
 
 # --- TPM responses to a refused unseal and to -x -------------------------------------------
 # Refused: PCR 7 moves on; the unseal's response stream ends in a policy failure.

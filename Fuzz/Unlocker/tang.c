@@ -44,12 +44,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 65535) return -1; /* http_post reads at most 64 KiB - 1 */
     char *text = fuzz_text(data, size);
     const char *body = http_reply_body(text, size);
+    if (body && (body < text + 4 || body > text + size)) abort();
     if (body) {
         unsigned char cek[32];
         for (int i = 0; i < 3; i++) (void)tang_answer(&exchanges[i], body, cek);
     }
     http_url url;
-    (void)http_url_parse(text, &url);
+    /* A URL it takes has a host of its own characters and a port ob-unlock can connect to. */
+    if (http_url_parse(text, &url) == OB_OK
+        && (!url.host[0] || url.port < 1 || url.port > 65535 || strcspn(url.host, ":/ \r\n") != strlen(url.host) || strcspn(url.base, " \r\n") != strlen(url.base)))
+        abort();
     free(text);
     return 0;
 }

@@ -3,6 +3,7 @@
  * sealed blobs and PCR list; tang: kid, url, the points of epk and the advertisement's ECMR
  * key; sss: t, p and every inner compact JWE, recursively as deep as ob-unlock follows). No
  * TPM, network or child process is touched. Seeds: tokens from `clevis luks bind`. */
+#include "b64.h"
 #include "fuzz.h"
 #include "jwe.h"
 #include "sss.h"
@@ -34,7 +35,22 @@ static void pin_header(const jwe_header *header, int depth) {
     }
 }
 
+/* base64url: what decodes encodes back to the same text when it was canonical, and the bytes
+ * always survive encode then decode. */
+static void round_trip(const char *b64) {
+    unsigned char *bytes, *again;
+    long n = b64url_decode(b64, &bytes);
+    if (n < 0) return;
+    char *text = b64url_encode(bytes, (size_t)n);
+    long m = b64url_decode(text, &again);
+    if (m != n || memcmp(bytes, again, (size_t)n) || strlen(text) != strlen(b64)) abort();
+    free(text);
+    free(bytes);
+    free(again);
+}
+
 static void pin(const jwe_parts *parts, int depth) {
+    round_trip(parts->protected64);
     jwe_header header;
     if (jwe_header_read(parts->protected64, &header) != OB_OK) return;
     if (jwe_check_lengths(parts) == OB_OK) pin_header(&header, depth);
