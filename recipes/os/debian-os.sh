@@ -38,7 +38,7 @@ if [ "${OS_KERNEL:-}" = kexec ]; then
     rm -f "$root"/boot/initrd.img-* "$root"/initrd.img "$root"/initrd.img.old
     kernel=$(cd "$root" && ls boot/vmlinuz-*)
     [ "$(echo "$kernel" | wc -w)" = 1 ] || { echo "os: OS_KERNEL=kexec needs exactly one kernel in /boot (found: ${kernel:-none}): list one linux-image package in [os] packages"; exit 1; }
-    # What the unlocker in flash reads from the verified root to hand over (docs/kexec.md).
+    # What the unlocker in flash reads from the verified root to hand over (docs/notes/kexec.md).
     # Stage 2 always needs overlay (the writable /etc over the read-only one) besides the
     # board's disk and crypto modules.
     mkdir -p "$root/etc/ownerboot"
@@ -68,7 +68,7 @@ printf '/dev/mapper/os / ext4 ro,noatime 0 0\ntmpfs /tmp tmpfs nosuid,nodev 0 0\
 # e2scrub checks writable LVM snapshots (there are none; it only delays the boot).
 for unit in systemd-firstboot.service e2scrub_reap.service e2scrub_all.timer; do ln -sf /dev/null "$root/etc/systemd/system/$unit"; done
 # Units with nothing to do on this machine, each a second or so of the one emulated CPU at boot
-# (docs/qemu-x86.md, "Boot time"): the board's kernel has no loadable modules (no
+# (docs/guides/qemu-x86.md, "Boot time"): the board's kernel has no loadable modules (no
 # CONFIG_MODULES), so modprobe@*.service and systemd-modules-load.service load nothing; the
 # root is the verity device the unlocker mounted read-only, so systemd-remount-fs.service has
 # nothing to remount; systemd-network-generator.service turns ip= kernel arguments into
