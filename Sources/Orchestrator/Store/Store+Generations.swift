@@ -52,7 +52,7 @@ extension Store {
 
     /// Records a generation unless its set hash already has one; returns its number. A set
     /// built again with another ROM (its protected half kept from another fallback: the set
-    /// hash leaves the fallback out, docs/derivation-hash.md) records that ROM as the
+    /// hash leaves the fallback out, docs/reference/derivation-hash.md) records that ROM as the
     /// generation's, and keeps the earlier ROM's derivations live too (devices may carry it).
     @discardableResult
     public func recordGeneration(board: String, setHash: String, components: [String: String], derivations: [String], boardSnapshot: String? = nil) throws -> Int {
