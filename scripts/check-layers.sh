@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the direction of dependencies between Sources/Orchestrator's folders (see its README):
-# a type defined in one folder may be named only by files in the folders allowed to use it.
+# a type defined in one folder (or any subfolder of it) may be named only by files in the folders
+# allowed to use it; and that no folder holds more than 12 Swift files at its top level.
 # Prints each violation as FILE: uses TYPE (FOLDER) and exits 1 if there is any.
 set -euo pipefail
 cd "$(dirname "$0")/../Sources/Orchestrator"
@@ -16,8 +17,9 @@ allowed = {
     "Flashing": {"Boards", "Store", "Derivations"},
     "Emulation": set(),
     "Disks": set(),
+    "Provisioning": {"Disks", "Boards", "Derivations"},
     "Bundles": {"Build", "Inputs", "Store", "Boards", "Derivations"},
-    "Scenarios": {"Emulation", "Disks", "Build", "Store", "Boards", "Derivations", "Inputs"},
+    "Scenarios": {"Emulation", "Disks", "Provisioning", "Flashing", "Build", "Store", "Boards", "Derivations", "Inputs"},
     "Signing": set(),
     "Provenance": {"Signing", "Build", "Inputs", "Store", "Boards", "Derivations"},
 }
@@ -37,6 +39,13 @@ for f in files:
     for name, home in defined.items():
         if home != folder(f) and home not in allowed[folder(f)] and re.search(r"(?<![.\w])" + name + r"\b", text):
             bad.append(f"Sources/Orchestrator/{f}: uses {name} ({home}/), which {folder(f)}/ may not use")
-print("\n".join(bad) if bad else f"check-layers: {len(files)} files in {len(allowed)} folders, every dependency points downwards")
+# A folder (or subfolder) holds at most 12 Swift files at its top level; past that, subfolders by concern.
+crowded = {}
+for f in files:
+    crowded.setdefault(os.path.dirname(f), []).append(f)
+for d, members in sorted(crowded.items()):
+    if len(members) > 12:
+        bad.append(f"Sources/Orchestrator/{d}/: {len(members)} Swift files at its top level (at most 12: group them into subfolders by concern)")
+print("\n".join(bad) if bad else f"check-layers: {len(files)} files in {len(allowed)} folders, every dependency points downwards, no folder holds more than 12 files")
 sys.exit(1 if bad else 0)
 PY

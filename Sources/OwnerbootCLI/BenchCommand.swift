@@ -58,7 +58,8 @@ struct BenchCommand: ParsableCommand {
             commandName: "boot",
             abstract: "Time a board's boot scenario in QEMU: seconds from QEMU start to each console milestone, and systemd-analyze's kernel and userspace times.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The board (also: board=NAME).") var board: String?
+        @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+        var board: String? { boardOption.board }
         @Option(help: "The scenario to time (it should boot the OS and type `systemd-analyze`).") var scenario = "boot"
         @Option(help: "Runs (each a first boot of a fresh test disk).") var runs = 1
         @Option(help: "QEMU -cpu for this run instead of tests.toml's (e.g. qemu64 to compare).") var cpu: String?
@@ -66,9 +67,11 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             global.bootstrapLogging()
-            let board = try BoardSelection.load(board, global: global)
-            let current = try CurrentBuild.make(board: board, json: false, scenarios: [scenario])
-            current.progress.finish()
+            let board = try boardOption.load(global: global)
+            let progress = ProgressRenderer.standard(json: false)
+            let current: CurrentBuild
+            do { current = try CurrentBuild.make(board: board, scenarios: [scenario], progress: progress.sink) } catch { progress.finish(); throw error }
+            progress.finish()
             var tests = current.tests
             if let cpu { tests.qemu.cpu = cpu }
             let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-bench-boot-\(board.name)-\(UUID().uuidString.prefix(8))").path)

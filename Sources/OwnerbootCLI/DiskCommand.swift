@@ -1,5 +1,4 @@
 import ArgumentParser
-import Boot
 import Foundation
 import Orchestrator
 
@@ -10,7 +9,8 @@ struct DiskCommand: ParsableCommand {
         abstract: "Make a device's LUKS2-encrypted disk from the board's OS image (the passphrase never enters the store).")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(help: "A file holding the passphrase (one line).") var passphraseFile: String
     @Option(name: .shortAndLong, help: "The disk image to write.") var output: String
     @Option(help: "The OS image (default: result/<board>/os/os.img for a verity OS, else os.ext4, from the last build).") var osImage: String?
@@ -25,94 +25,29 @@ struct DiskCommand: ParsableCommand {
 
     func validate() throws {
         // A bad threshold is refused before the disk is written, not after.
-        if let threshold {
-            // (--tpm2 counts once here; it may add a pin per boot path, which only widens the range.)
-            let pins = (tang == nil ? 0 : 1) + (tpm2 ? 1 : 0)
-            let error = DiskError.badThreshold(threshold: threshold, pins: pins)
-            guard threshold >= 1, threshold <= pins else { throw ValidationError(error.message + ": " + (error.fix ?? "")) }
+        if let error = ClevisEnrolment.thresholdError(threshold, tang: tang != nil, tpm2: tpm2) {
+            throw ValidationError(error.message + ": " + (error.fix ?? ""))
         }
     }
 
     func run() throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
-        // Refused before anything is written: the x230's TPM 1.2 and the hp-abm's none cannot seal.
-        if tpm2, let family = board.tpm, family != "2.0" { throw DiskError.noTPM2(board: board.name, tpm: family) }
-        // A board with a verity OS gets the GPT layout: root slots A and B and the state.
-        let verity = board.os != nil && board.slotBUUID != nil && board.stateUUID != nil
-        let image = osImage ?? "result/\(board.name)/os/" + (verity ? "os.img" : "os.ext4")
-        // The disk is made and its tokens bound under a partial name beside the output, which
-        // takes its name only when all of it worked: a failed bind leaves no disk that looks done.
-        let final = URL(fileURLWithPath: output)
-        let disk = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: disk) }
-        var request = DiskProvisioner.Request(
-            osImage: URL(fileURLWithPath: image), passphraseFile: URL(fileURLWithPath: passphraseFile),
-            output: disk, luksUUID: luksUUID ?? board.rootUUID, keyFile: keyFile.map { URL(fileURLWithPath: $0) })
-        if verity, let slotB = board.slotBUUID, let state = board.stateUUID {
-            request.verityLayout = DiskProvisioner.VerityLayout(slotBUUID: slotB, stateUUID: state)
-        }
+        let board = try boardOption.load(global: global)
+        // Refused before anything is written.
+        if tpm2 { try ClevisEnrolment.checkTPM2(board: board) }
+        let disk = DeviceDisk(board: board)
         let progress = ProgressRenderer.standard(json: false)
         defer { progress.finish() }
-        try DiskProvisioner().provision(request, progress: progress.sink)
-        progress.finish()
-        try bindTokens(board: board, disk: disk)
-        guard rename(disk.path, final.path) == 0 else { throw DiskError.cryptsetupFailed(step: "name", output: "could not rename \(disk.path) to \(output): \(String(cString: strerror(errno)))") }
-        print(verity ? "wrote \(output): GPT disk of \(board.name): root slots A and B (LUKS2, OS image + verity hash tree), state (LUKS2, ext4)"
-              : "wrote \(output): LUKS2-encrypted \(board.name) OS disk")
-    }
-
-    /// The Clevis tokens asked for (--tang, --tpm2, --threshold), in every LUKS2 container of `disk`.
-    func bindTokens(board: Board, disk: URL) throws {
-        // The passphrase authorises each new key slot, as for cryptsetup: read, never stored.
-        func passphrase() throws -> Data {
-            let data = try Data(contentsOf: URL(fileURLWithPath: passphraseFile))
-            return data.last == 10 ? data.dropLast() : data
-        }
-        var pins: [ClevisPin] = []
-        if let tang { pins.append(.tang(url: tang, advertisement: tangAdv.map { URL(fileURLWithPath: $0) })) }
-        // One tpm2 pin per boot path the ROM has (fallback, normal): Clevis's tpm2 pin seals to
-        // one PCR digest (no PolicyOR), and each path measures different stages.
-        var sealedTo: [String] = []
-        var tags: [ClevisTokenTag?] = []
-        if tpm2 {
-            let romPath = rom ?? "result/\(board.name)/rom/\(board.name).rom"
-            let image = try ImageFile.read(romPath)
-            // The ROM's generation (its manifest) tags each token, so the unlocker retires the
-            // tokens of older ROMs once this one has opened the disk by itself.
-            let generation = try ImageInspector.inspect(image, hashing: false, predictingPCRs: false).manifest?.generation
-            for path in PCRPrediction.bootPaths(in: image) {
-                let prediction = try PCRPrediction.predict(image: image, path: path)
-                pins.append(.tpm2(ClevisBinder.TPM2Policy(pcrs: [2: prediction.value(ofPCR: 2)])))
-                tags.append(generation.map { ClevisTokenTag(generation: $0, path: path.name) })
-                sealedTo.append("PCR 2 = \(prediction.value(ofPCR: 2)) (boot path \(prediction.bootPath) of \(romPath))")
-            }
-        }
-        // Every LUKS2 container the unlocker opens gets the tokens (on a GPT disk: both root
-        // slots and the state), so an unattended boot needs no passphrase for any of them.
-        guard !pins.isEmpty else { return }
-        if let threshold {
-            let names = try LUKSContainers.forEachHeader(of: disk) { header in
-                try ClevisBinder().bindSSS(disk: header, passphrase: try passphrase(), threshold: threshold, pins: pins, tcti: tcti)
-            }
-            print("bound a Clevis sss token: \(threshold) of \(pins.map(\.name).joined(separator: ", "))" + (sealedTo.isEmpty ? "" : "; tpm2 sealed to " + sealedTo.joined(separator: ", ")) + " in \(names.joined(separator: ", "))")
-            return
-        }
-        var sealed = sealedTo.makeIterator(), tagged = tags.makeIterator()
-        for pin in pins {
-            switch pin {
-            case .tang(let url, let advertisement):
-                let names = try LUKSContainers.forEachHeader(of: disk) { header in
-                    try ClevisBinder().bindTang(disk: header, passphrase: try passphrase(), url: url, advertisement: advertisement)
-                }
-                print("bound a Clevis tang token for \(url) in \(names.joined(separator: ", "))")
-            case .tpm2(let policy):
-                let tag = tagged.next() ?? nil
-                let names = try LUKSContainers.forEachHeader(of: disk) { header in
-                    try ClevisBinder().bindTPM2(disk: header, passphrase: try passphrase(), policy: policy, tcti: tcti, tag: tag)
-                }
-                print("bound a Clevis TPM2 token to " + (sealed.next() ?? "PCR 2") + " in \(names.joined(separator: ", "))")
-            }
-        }
+        try disk.make(
+            output: URL(fileURLWithPath: output), osImage: URL(fileURLWithPath: osImage ?? disk.defaultOSImage),
+            passphraseFile: URL(fileURLWithPath: passphraseFile), luksUUID: luksUUID, keyFile: keyFile.map { URL(fileURLWithPath: $0) },
+            enrolment: {
+                let romPath = rom ?? disk.defaultROM
+                return try ClevisEnrolment.forDisk(
+                    tang: tang, tangAdvertisement: tangAdv.map { URL(fileURLWithPath: $0) },
+                    tpm2ROM: tpm2 ? (try ImageFile.read(romPath), romPath) : nil, threshold: threshold)
+            },
+            tcti: tcti, progress: progress.sink, provisioned: { progress.finish() }, bound: { print($0) })
+        print(disk.written(output))
     }
 }

@@ -7,7 +7,8 @@ struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Build a board's derivation set and print the generation and paths.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Flag(help: "Build every component twice and require bit-identical outputs.") var check = false
     @Option(name: .customLong("check-only"), help: "With --check: build only this component twice (repeatable), e.g. --check-only os --check-only rom.") var checkOnly: [String] = []
     @Option(help: "Derivations built at once.") var jobs = 2
@@ -17,7 +18,7 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        var board = try BoardSelection.load(board, global: global)
+        var board = try boardOption.load(global: global)
         let store = try Store()
         var recorded: Store.Generation?
         if let generation {

@@ -8,7 +8,8 @@ struct GenerationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "generations", abstract: "List a board's generations: number, set hash, components.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Flag(help: "Print JSON.") var json = false
 
     /// A generation, when its ROM is in the store the generation each half carries and the
@@ -32,7 +33,7 @@ struct GenerationsCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        let board = try boardOption.load(global: global)
         let store = try Store()
         let generations = try store.generations(board: board.name)
         let promoted = try store.promotion(board: board.name)?.generation

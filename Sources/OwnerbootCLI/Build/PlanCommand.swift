@@ -7,7 +7,8 @@ struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Show what would be built, what is cached, and every hash (builds nothing).")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Flag(help: "Print JSON.") var json = false
 
     struct Row: Encodable {
@@ -29,7 +30,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        let board = try boardOption.load(global: global)
         let store = try Store()
         let plan = try BuildPlan.make(board: board, lock: try LockFile.load(for: board), store: store)
         let rows = plan.steps.map { step in

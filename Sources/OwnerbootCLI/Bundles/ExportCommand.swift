@@ -8,7 +8,8 @@ struct ExportCommand: ParsableCommand {
         commandName: "export", abstract: "Write a generation's board snapshot, lock, sources and .debs into one bundle with a manifest of every hash.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(help: "The generation (default: the newest).") var generation: Int?
     @Option(name: .shortAndLong, help: "The bundle file to write (must not exist).") var output: String
     @Flag(help: "Write the bundle without the owner's signature (an importer must then pass --allow-unsigned).") var unsigned = false
@@ -17,7 +18,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        let board = try boardOption.load(global: global)
         let store = try Store()
         // The manifest is signed with the owner's key; the generation's SBOM and its signed
         // provenance travel in the bundle and in its manifest.

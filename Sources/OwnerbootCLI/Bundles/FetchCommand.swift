@@ -9,13 +9,14 @@ struct FetchCommand: ParsableCommand {
         commandName: "fetch", abstract: "Bring every .deb and source a board needs into the store, so it builds with no network.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(help: "Fetch what generation N was built from (its recorded board snapshot) instead of the checkout.") var generation: Int?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         global.bootstrapLogging()
-        var board = try BoardSelection.load(board, global: global)
+        var board = try boardOption.load(global: global)
         let store = try Store()
         if let generation { (board, _) = try BoardSnapshot.board(generation: generation, of: board.name, store: store) }
         let lock = try LockFile.load(for: board)

@@ -12,10 +12,13 @@ struct FlashCommand: AsyncParsableCommand {
         abstract: "Write a ROM to a board's chip: write-protect aware, with backup and readback verification.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
-    @Option(help: "flashrom programmer string (default: the board's chip.programmer).") var programmer: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
+    @OptionGroup var programmerOption: ProgrammerOption<ProgrammerHelp.BoardDefault>
+    var programmer: String? { programmerOption.programmer }
     @Option(help: "The ROM image to write.") var image: String
-    @Option(help: "With a board of several chips: which one the clip is on (e.g. bottom, top; all = the whole flash via internal). Without a board: flashrom's chip name (e.g. W25Q128.V).") var chip: String?
+    @OptionGroup var chipOption: ChipOption<ChipHelp.Flash>
+    var chip: String? { chipOption.chip }
     @Option(help: "flashrom's name for the chip, instead of the board's list of parts (a replaced chip).") var chipName: String?
     @Flag(help: "On a chip with an Intel flash descriptor: write the image's descriptor even though it differs from the chip's.") var writeDescriptor = false
     @Flag(help: "Probe, check and plan only; write nothing.") var dryRun = false
@@ -28,7 +31,7 @@ struct FlashCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
-        let board = try board.map { try BoardSelection.load($0, global: global) }
+        let board = try boardOption.loadIfGiven(global: global)
         let policy: FlashPlan.Policy = writableRegionsOnly ? .writableRegionsOnly : .refuse
         // With a board, --chip is one of its chip labels when it has several; otherwise it
         // overrides flashrom's chip name as before.

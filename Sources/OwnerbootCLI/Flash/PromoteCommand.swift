@@ -13,10 +13,13 @@ struct PromoteCommand: AsyncParsableCommand {
         abstract: "Make a generation the board's fallback: write its ROM whole (both halves) with the write protection lifted, then re-protect.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(help: "The generation to promote (default: the latest).") var generation: Int?
-    @Option(help: "flashrom programmer string (default: the board's chip.programmer).") var programmer: String?
-    @Option(help: "With a board of several chips: which one the clip is on.") var chip: String?
+    @OptionGroup var programmerOption: ProgrammerOption<ProgrammerHelp.BoardDefault>
+    var programmer: String? { programmerOption.programmer }
+    @OptionGroup var chipOption: ChipOption<ChipHelp.Promote>
+    var chip: String? { chipOption.chip }
     @Option(help: "Where to keep the chip's old contents (default: $OWNERBOOT_HOME/backups).") var backupDir: String?
     @Option(help: "Record the result for this device in the fleet inventory.") var device: String?
     @Flag(help: "Probe, check and plan only; write nothing and record no promotion.") var dryRun = false
@@ -24,7 +27,7 @@ struct PromoteCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        let board = try boardOption.load(global: global)
         let store = try Store()
         let inventory = try device.map { name -> Inventory in
             let inventory = try Inventory.open(home: OwnerbootHome.url())

@@ -11,8 +11,10 @@ struct RehearseCommand: AsyncParsableCommand {
         discussion: "Without --backup, a board with an Intel descriptor is rehearsed on a synthetic backup in the stock X230 layout.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String
-    @Option(help: "With a board of several chips: which one (e.g. bottom, top).") var chip: String?
+    @OptionGroup var boardOption: RequiredBoardOption<BoardHelp.Default>
+    var board: String { boardOption.board }
+    @OptionGroup var chipOption: ChipOption<ChipHelp.Rehearse>
+    var chip: String? { chipOption.chip }
     @Option(help: "The ROM to flash (default: the board's last build, result/<board>/rom/<board>.rom).") var image: String?
     @Option(help: "Your dump of the chip (or of the whole flash), e.g. from `ownerboot read`; only read.") var backup: String?
     @Option(help: "Flash a ROM whose manifest names another board (or none). Give 1 to force.") var forceBoard: Int = 0
@@ -20,7 +22,7 @@ struct RehearseCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        let board = try boardOption.load(global: global)
         let rom = try FlashImage.load(URL(fileURLWithPath: image ?? "result/\(board.name)/rom/\(board.name).rom"))
         let backupBytes = try backup.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
         let progress = ProgressRenderer.standard(json: json)

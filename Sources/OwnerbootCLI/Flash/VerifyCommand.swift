@@ -7,15 +7,18 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Compare a chip with a ROM image.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME): its chip name is checked.") var board: String?
-    @Option(help: "flashrom programmer string.") var programmer: String?
-    @Option(help: "flashrom's chip name to probe for; with a board of several chips, which one (e.g. bottom, top).") var chip: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.ChipChecked>
+    var board: String? { boardOption.board }
+    @OptionGroup var programmerOption: ProgrammerOption<ProgrammerHelp.Default>
+    var programmer: String? { programmerOption.programmer }
+    @OptionGroup var chipOption: ChipOption<ChipHelp.Probe>
+    var chip: String? { chipOption.chip }
     @Option(help: "The ROM image.") var image: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         global.bootstrapLogging()
-        let board = try board.map { try BoardSelection.load($0, global: global) }
+        let board = try boardOption.loadIfGiven(global: global)
         let result = try await ChipReadout.verify(
             programmer: try FlashTargetAdapter.programmer(programmer, board: board), chipNames: try FlashTargetAdapter.chipNames(chip, board: board),
             image: URL(fileURLWithPath: image))

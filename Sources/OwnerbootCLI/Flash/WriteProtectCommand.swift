@@ -12,9 +12,12 @@ struct WriteProtectCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "status, enable or disable.") var action: Action
-    @Option(help: "The board (also: board=NAME): chip name and default range.") var board: String?
-    @Option(help: "flashrom programmer string.") var programmer: String?
-    @Option(help: "flashrom's chip name to probe for; with a board of several chips, which one (e.g. bottom, top).") var chip: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.ChipAndRange>
+    var board: String? { boardOption.board }
+    @OptionGroup var programmerOption: ProgrammerOption<ProgrammerHelp.Default>
+    var programmer: String? { programmerOption.programmer }
+    @OptionGroup var chipOption: ChipOption<ChipHelp.Probe>
+    var chip: String? { chipOption.chip }
     @Option(help: "START,LENGTH to protect (hex or decimal), e.g. 0xC00000,0x400000.") var range: String?
     @Option(help: "hardware (WP# pin locks it), software, or permanent.") var mode: Mode?
     @Flag(help: "Allow --mode permanent (one-time; can never be undone).") var allowPermanent = false
@@ -22,7 +25,7 @@ struct WriteProtectCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
-        let board = try board.map { try BoardSelection.load($0, global: global) }
+        let board = try boardOption.loadIfGiven(global: global)
         let programmer = try FlashTargetAdapter.programmer(programmer, board: board)
         let chipNames = try FlashTargetAdapter.chipNames(chip, board: board)
         let report: WriteProtectControl.Report

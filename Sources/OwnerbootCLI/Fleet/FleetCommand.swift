@@ -32,14 +32,15 @@ struct FleetCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a device (board=NAME).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The device's name.") var name: String
-        @Option(help: "Its board (also: board=NAME).") var board: String?
+        @OptionGroup var boardOption: BoardOption<BoardHelp.Device>
+        var board: String? { boardOption.board }
         @Option(help: "Serial number or label.") var serial: String?
         @Option(help: "Where it is.") var location: String?
         @Option(help: "Free-form notes.") var notes: String?
 
         func run() throws {
             global.bootstrapLogging()
-            let board = try BoardSelection.load(board, global: global)
+            let board = try boardOption.load(global: global)
             let device = try FleetCommand.inventory().addDevice(Device(name: name, board: board.name, serial: serial, location: location, notes: notes))
             print("added \(device.name) (\(device.board))")
         }
@@ -99,7 +100,8 @@ struct FleetCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "identify", abstract: "Which board and generation a chip dump (or a live chip) holds, and whether it is exactly what was built.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A chip dump (e.g. from `ownerboot read`); omit with --programmer.") var dump: String?
-        @Option(help: "Read the chip through this flashrom programmer instead of a dump.") var programmer: String?
+        @OptionGroup var programmerOption: ProgrammerOption<ProgrammerHelp.Identify>
+        var programmer: String? { programmerOption.programmer }
         @Option(help: "Record the readback for this device.") var device: String?
         @Flag(help: "Print JSON.") var json = false
 

@@ -8,7 +8,8 @@ struct ProvenanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "provenance", abstract: "Write a generation's signed SLSA provenance (DSSE envelope).")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(help: "The generation (default: the latest).") var generation: Int?
     @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
     @Option(help: "The owner's secret key (default: $OWNERBOOT_HOME/keys/owner.key).") var key: String?

@@ -7,7 +7,8 @@ struct SBOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sbom", abstract: "Write a generation's SPDX 2.3 SBOM (JSON).")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(help: "The generation (default: the latest).") var generation: Int?
     @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
 

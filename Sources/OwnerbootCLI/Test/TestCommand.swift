@@ -7,7 +7,8 @@ struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "test", abstract: "Boot a board's latest build in QEMU and run its scenarios.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "The board (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
+    var board: String? { boardOption.board }
     @Option(name: .customLong("scenario"), help: "Run only this scenario (repeatable).") var scenarios: [String] = []
     @Option(help: "Where transcripts go (default: a new folder under /tmp).") var workDir: String?
     @Option(help: "Machines at once.") var jobs = 2
@@ -16,32 +17,17 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let board = try BoardSelection.load(board, global: global)
+        let board = try boardOption.load(global: global)
         // Build first: the test boots exactly what this checkout builds.
-        let current = try CurrentBuild.make(board: board, json: json, scenarios: scenarios)
-        let (tests, builder, progress, summary) = (current.tests, current.builder, current.progress, current.summary)
+        let progress = ProgressRenderer.standard(json: json)
         // On any error the live display is cleared before the error is printed.
         defer { progress.finish() }
-        var artifacts = current.artifacts
+        let current = try CurrentBuild.make(board: board, scenarios: scenarios, progress: progress.sink)
         let work = URL(fileURLWithPath: workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-test-\(board.name)-\(UUID().uuidString.prefix(8))").path)
-        let chosen = try tests.scenarios(named: scenarios)
-        if PreviousRelease.needed(scenarios: chosen) {
-            // The older generation the update scenario starts from, as a release before this
-            // one would have been: the same every time, whatever else the home holds.
-            progress.note("building the previous release of \(board.name) (the board with one comment line added to a builder; not recorded as a generation)")
-            artifacts.previousROM = try PreviousRelease.build(board: board, currentGeneration: summary.generation, using: builder, workDirectory: work)
-        }
-        if chosen.contains(where: { $0.rom == .update || $0.rom == .promote }), let previous = artifacts.previousROM {
-            artifacts.updateROM = try PreviousRelease.updateROM(board: board, previousROM: previous, currentROM: artifacts.rom, using: builder)
-        }
+        var session = try BoardTestSession.forCurrentBuild(current, board: board, scenarios: scenarios, workDirectory: work, parallelism: jobs) { progress.note($0) }
         progress.finish()
-        let flasher = EmulatedChipFlasher(board: board, backupDirectory: work.appendingPathComponent("backups"))
-        var session = BoardTestSession(
-            tests: tests, artifacts: artifacts, workDirectory: work,
-            flash: { rom, chip, protected in _ = try flasher.flashBlocking(rom: rom, chipImage: chip, protected: protected) },
-            parallelism: jobs)
+        let artifacts = session.artifacts
         session.fullOS = fullOS || ProcessInfo.processInfo.environment["OWNERBOOT_TEST_FULL_OS"] == "1"
-        session.promote = { rom, chip, protected in _ = try flasher.promoteBlocking(rom: rom, chipImage: chip, protected: protected) }
         InterruptHandler.install()
         let quiet = json
         if !quiet { print("testing \(board.name) generation \(artifacts.variables["generation"] ?? "?") in QEMU; transcripts in \(work.path)") }

@@ -51,13 +51,10 @@ public struct ThrowawayVM: Sendable {
         request.pbkdfMemoryKiB = 32768
         try DiskProvisioner().provision(request, progress: progress)
         if unlocksByTPM {
-            let image = [UInt8](try Data(contentsOf: artifacts.rom))
-            let prediction = try PCRPrediction.predict(image: image, path: .fallback)
+            let tokens = try ClevisEnrolment.tpm2Tokens(image: [UInt8](try Data(contentsOf: artifacts.rom)), romPath: artifacts.rom.path, paths: [.fallback], tagged: false)
             let sealing = try SoftwareTPM(stateDirectory: tpmDirectory, loopback: true)
             defer { sealing.close() }
-            try LUKSContainers.forEachHeader(of: disk) { header in
-                try ClevisBinder().bindTPM2(disk: header, passphrase: Data(passphrase.utf8), policy: .init(pcrs: [2: prediction.value(ofPCR: 2)]), tcti: sealing.tcti ?? "")
-            }
+            try ClevisEnrolment(tokens: tokens).bind(disk: disk, passphrase: { Data(passphrase.utf8) }, tcti: sealing.tcti ?? "")
         }
         return try machine(disk: disk)
     }
