@@ -8,7 +8,8 @@ struct BoardsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "boards", abstract: "List boards, their chips and components.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Show one board in detail: its chips, where they are and how to reach them (also: board=NAME).") var board: String?
+    @OptionGroup var boardOption: BoardOption<BoardHelp.Detail>
+    var board: String? { boardOption.board }
     @Flag(help: "Show where each board's profile, builders and input files come from: its own folder, the owner's recipe folders or ownerboot's recipes.") var resolved = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -50,7 +51,7 @@ struct BoardsCommand: ParsableCommand {
 
     func run() throws {
         global.bootstrapLogging()
-        let boards = try board.map { [try BoardSelection.load($0, global: global)] } ?? global.boardCatalog().loadAll()
+        let boards = try boardOption.loadIfGiven(global: global).map { [$0] } ?? global.boardCatalog().loadAll()
         if resolved { return try printResolution(boards.map(BoardResolution.init)) }
         let rows = boards.map {
             Row(name: $0.name, description: $0.description, arch: $0.arch, chip: $0.chip.name, chipSize: $0.chip.sizeBytes, programmer: $0.chip.programmer,
