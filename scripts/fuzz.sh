@@ -123,7 +123,7 @@ for h in "${harnesses[@]}"; do
     fi
     stats=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1 | grep -oE 'cov: [0-9]+|ft: [0-9]+|corp: [0-9]+/[0-9]+[a-zA-Z]*|exec/s: [0-9]+' | tr '\n' ' ' || true)
     runs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$log" | grep -oE '[0-9]+$' || echo "?")
-    printf 'fuzz %-11s %-7s %4d s  %10s runs  %s\n' "$h" "$status" "$(( $(date +%s) - start ))" "$runs" "$stats"
+    printf 'fuzz %-15s %-7s %4d s  %10s runs  %s\n' "$h" "$status" "$(( $(date +%s) - start ))" "$runs" "$stats"
     if [[ $status != ok ]]; then
         grep -E 'ERROR|SUMMARY|Fatal error|runtime failure|property violated|threw' "$log" | head -5 | sed 's/^/    /'
         find "$findings" -type f | sed "s|^|    |"
