@@ -5,14 +5,14 @@
 # manifest, an Intel flash descriptor), ELF files from gcc, cpio archives, compressed streams.
 # Every seed is small (the whole corpus stays well under 1 MiB) so libFuzzer mutates quickly.
 #
-# Usage: scripts/fuzz-seeds.sh [OUT_DIR]   (default Fuzz/Corpus; OUT_DIR is wiped first)
+# Usage: scripts/fuzz-seeds.sh [OUT_DIR]   (default Fuzz/Corpus; the Boot harnesses' folders in it
+# are wiped first; the unlocker's, unlocker-*, come from scripts/fuzz-seeds-unlocker.sh and stay)
 # Needs: cbfstool, fmaptool, gcc, cpio, xz, gzip, zstd, lz4 (scripts/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-Fuzz/Corpus}"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-rm -rf "$out"
-for h in fmap fmd cbfs-walk cbfs-edit self bzimage elf cpio ifd manifest decompress inspect; do mkdir -p "$out/$h"; done
+for h in fmap fmd cbfs-walk cbfs-edit self bzimage elf cpio ifd manifest decompress inspect; do rm -rf "${out:?}/$h"; mkdir -p "$out/$h"; done
 
 # put32 FILE OFFSET VALUE: a little-endian 32-bit word, in place.
 put32() {
