@@ -10,7 +10,7 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var boardOption: BoardOption<BoardHelp.Default>
     var board: String? { boardOption.board }
     @Flag(help: "Build every component twice and require bit-identical outputs.") var check = false
-    @Option(name: .customLong("check-only"), help: "With --check: build only this component twice (repeatable), e.g. --check-only os --check-only rom.") var checkOnly: [String] = []
+    @Option(name: .customLong("check-only"), help: "Build only this component twice (repeatable; implies --check), e.g. --check-only os --check-only rom.") var checkOnly: [String] = []
     @Option(help: "Derivations built at once.") var jobs = 2
     @Option(help: "Rebuild generation N from its recorded board snapshot instead of the checkout.") var generation: Int?
     @Option(help: "The set hash the build must have (an imported generation's): any other set fails before building.") var expect: String?
@@ -34,7 +34,8 @@ struct BuildCommand: ParsableCommand {
         // Progress goes to standard error (live on a terminal, NDJSON with --json); standard
         // output keeps the result.
         let progress = ProgressRenderer.standard(json: json)
-        var builder = Builder(store: store, jobs: jobs, check: check) { event in
+        // --check-only names what to check, so it checks (it was silently ignored without --check).
+        var builder = Builder(store: store, jobs: jobs, check: check || !checkOnly.isEmpty) { event in
             if case .checked(let name, let identical) = event { progress.note("check \(name): \(identical ? "bit-identical" : "DIFFERS")") }
         }
         if !checkOnly.isEmpty {
