@@ -48,7 +48,6 @@ public struct BoardLoader: Sendable {
         let boardSource = try BoardSources.parse(text, path: path)
         try BoardSources.checkKeys(boardSource, allowed: Self.sections, named: Self.namedSections)
         let chain = try BoardSources.load(board: boardSource, boardDirectory: directory, layers: layers)
-        let lines = boardSource.lines
         let root = chain.merged
         func resolve(_ name: String) -> ResolvedFile? { layers.find(name, boardDirectory: directory) }
         let fields = FieldReader(sources: chain)
@@ -201,7 +200,7 @@ public struct BoardLoader: Sendable {
             protection: try fields.optionalString("board", "protection"))
         board.fallback = try fields.optionalString("board", "fallback")
         if root["chipset_protect"] != nil {
-            board.chipsetProtect = try chipsetProtect(fields, lines: lines, file: path, directory: directory, flashSize: size)
+            board.chipsetProtect = try chipsetProtect(fields, directory: directory, flashSize: size)
         }
         board.tpm = tpm
         board.layers = layers
@@ -211,7 +210,7 @@ public struct BoardLoader: Sendable {
 
     /// `[chipset_protect]`: its range lies in the flash and the Kconfig fragment it names holds
     /// every line it requires, so `ownerboot boards` never reports a lock the firmware lacks.
-    func chipsetProtect(_ fields: FieldReader, lines: SourceLines, file path: String, directory: URL, flashSize: Int) throws -> ChipsetProtectSpec {
+    func chipsetProtect(_ fields: FieldReader, directory: URL, flashSize: Int) throws -> ChipsetProtectSpec {
         let section = "chipset_protect"
         let mechanismText = try fields.string(section, "mechanism")
         guard let mechanism = ChipsetProtectSpec.Mechanism(rawValue: mechanismText) else {

@@ -78,7 +78,7 @@ struct BoardSources {
             name = source.table["profile"]?.table?["extends"]
             asker = (source, "extends", "profile")
         }
-        var merged = sources.reversed().map(\.table).reduce(TOMLTable()) { merge($0, $1) }
+        let merged = sources.reversed().map(\.table).reduce(TOMLTable()) { merge($0, $1) }
         merged.remove(at: "profile")
         return BoardSources(sources: sources, profiles: profiles, merged: merged)
     }
