@@ -179,8 +179,9 @@ int tang_recover(const char *header, unsigned char cek[32]) {
     if (status == OB_OK) {
         char path[300];
         snprintf(path, sizeof path, "/rec/%s", x.kid);
-        const char *reply = http_post(x.url, path, request, 3);
-        status = reply ? tang_answer(&x, reply, cek) : OB_UNREACHABLE;
+        const char *reply = NULL;
+        status = http_post(x.url, path, request, TANG_SECONDS, &reply);
+        if (status == OB_OK) status = tang_answer(&x, reply, cek);
     }
     free(request);
     tang_exchange_free(&x);

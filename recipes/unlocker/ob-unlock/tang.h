@@ -29,7 +29,11 @@ int tang_request(tang_exchange *x, char **jwk);
 /* From tang's reply (a JWK of Y), the 32-byte content key: OB_OK or OB_ERROR. */
 int tang_answer(const tang_exchange *x, const char *reply, unsigned char cek[32]);
 
-/* The whole exchange with the token's server, three seconds at most: OB_OK, OB_UNREACHABLE,
+/* The time the tang exchange may take, all of it (resolve, connect, send, every read): a server
+ * that has not answered by then is not reachable, and the passphrase prompt follows. */
+#define TANG_SECONDS 5
+
+/* The whole exchange with the token's server, TANG_SECONDS at most: OB_OK, OB_UNREACHABLE,
  * OB_UNHANDLED, OB_ERROR. */
 int tang_recover(const char *header, unsigned char cek[32]);
 

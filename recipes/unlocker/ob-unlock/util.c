@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int ob_quiet = 0;
 
@@ -39,4 +40,18 @@ void ob_free_secret(void *buffer, size_t size) {
     if (!buffer) return;
     OPENSSL_cleanse(buffer, size);
     free(buffer);
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    /* CLOCK_MONOTONIC cannot fail on Linux; a zero clock would only make deadlines early. */
+    if (clock_gettime(CLOCK_MONOTONIC, &ts)) return 0;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long ob_deadline(long long ms) { return now_ms() + ms; }
+
+int ob_ms_left(long long deadline) {
+    long long left = deadline - now_ms();
+    return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }

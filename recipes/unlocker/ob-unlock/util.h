@@ -31,4 +31,10 @@ char *ob_strndup(const char *text, size_t length);
 /* Wipes and frees a buffer that held key material (NULL is fine). */
 void ob_free_secret(void *buffer, size_t size);
 
+/* Deadlines on CLOCK_MONOTONIC (a clock the network or a settimeofday cannot move), in
+ * milliseconds: ob_deadline(ms) is that far from now; ob_ms_left is what remains of one, 0 when
+ * it has passed, as poll() takes it. */
+long long ob_deadline(long long ms);
+int ob_ms_left(long long deadline);
+
 #endif
