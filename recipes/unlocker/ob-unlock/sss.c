@@ -1,12 +1,17 @@
+/* pipe2 */
+#define _GNU_SOURCE
 #include "sss.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,9 +50,13 @@ int sss_token_read(const char *header, sss_token *out) {
         char *compact = NULL;
         int more = json_list_next(&list, &compact);
         if (more == 0) break;
-        if (more < 0 || out->count == SSS_MAX_PINS) {
+        if (more < 0) {
+            status = ob_error(OB_ERROR, "the sss token's jwe member is not a list of strings");
+            goto done;
+        }
+        if (out->count == SSS_MAX_PINS) {
             free(compact);
-            status = ob_error(OB_ERROR, "the sss token's jwe list is not a list of at most %d strings", SSS_MAX_PINS);
+            status = ob_error(OB_ERROR, "the sss token asks for more than %d pins (at most %d per sss token)", SSS_MAX_PINS, SSS_MAX_PINS);
             goto done;
         }
         status = jwe_from_compact(compact, &out->pins[out->count]);
@@ -118,6 +127,36 @@ done:
     return status;
 }
 
+/* Counts without messages: a pin's own child reports what is wrong with it. */
+static void count_pin(const jwe_parts *pin, int depth, int *total) {
+    (*total)++;
+    if (*total > SSS_MAX_CHILDREN || depth + 1 > SSS_MAX_DEPTH) return;
+    jwe_header header;
+    if (jwe_header_read(pin->protected64, &header) != OB_OK) return;
+    sss_token inner;
+    if (header.pin && !strcmp(header.pin, "sss") && sss_token_read(header.json, &inner) == OB_OK) {
+        for (int i = 0; i < inner.count && *total <= SSS_MAX_CHILDREN; i++) count_pin(&inner.pins[i], depth + 1, total);
+        sss_token_free(&inner);
+    }
+    jwe_header_free(&header);
+}
+
+int sss_count_children(const sss_token *token, int depth, int *total) {
+    int quiet = ob_quiet;
+    ob_quiet = 1;
+    for (int i = 0; i < token->count && *total <= SSS_MAX_CHILDREN; i++) count_pin(&token->pins[i], depth, total);
+    ob_quiet = quiet;
+    if (*total > SSS_MAX_CHILDREN)
+        return ob_error(OB_ERROR, "the sss token and the sss tokens nested in it ask for more than %d pins in all (at most %d)",
+                        SSS_MAX_CHILDREN, SSS_MAX_CHILDREN);
+    return OB_OK;
+}
+
+/* In a child process, its level's deadline (its own sss level ends a margin before it) and the
+ * write end of the pipe to its parent (the children it starts must not hold it open). */
+static long long enclosing_deadline;
+static int upward_fd = -1;
+
 /* One share, recovered by a child process into a pipe. */
 typedef struct {
     pid_t pid;
@@ -127,14 +166,15 @@ typedef struct {
     int status; /* -1 while running, then the child's exit status */
 } share_t;
 
-static int share_start(share_t *s, const jwe_parts *pin, size_t sharelen, const char *device, int port, int depth) {
+static int share_start(share_t *s, const jwe_parts *pin, size_t sharelen, const char *device, int port, int depth, long long deadline) {
     int fds[2];
     s->pid = 0;
     s->fd = -1;
     s->got = 0;
     s->status = 1;
     s->share = ob_malloc(sharelen);
-    if (pipe(fds) < 0) return ob_error(OB_ERROR, "pipe failed");
+    if (pipe2(fds, O_CLOEXEC) < 0) return ob_error(OB_ERROR, "pipe failed");
+    pid_t parent = getpid();
     fflush(stderr);
     s->pid = fork();
     if (s->pid < 0) {
@@ -144,7 +184,12 @@ static int share_start(share_t *s, const jwe_parts *pin, size_t sharelen, const 
         return ob_error(OB_ERROR, "fork failed");
     }
     if (s->pid == 0) {
+        /* Killed when its parent ends, however it ends (the parent may be gone already). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(OB_ERROR);
         close(fds[0]);
+        if (upward_fd >= 0) close(upward_fd);
+        upward_fd = fds[1];
+        enclosing_deadline = deadline;
         unsigned char *plain = NULL;
         size_t len = 0;
         int status = ob_jwe_decrypt(pin, device, port, depth + 1, &plain, &len);
@@ -159,47 +204,74 @@ static int share_start(share_t *s, const jwe_parts *pin, size_t sharelen, const 
     return OB_OK;
 }
 
+/* Reaps a child (EINTR retried); its exit status, or 1 when it did not exit on its own. */
+static int reap(pid_t pid) {
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0)
+        if (errno != EINTR) return 1;
+    return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
+}
+
 int sss_recover(const char *header, const char *device, int port, int depth, unsigned char cek[32]) {
-    if (depth > SSS_MAX_DEPTH) return ob_error(OB_UNHANDLED, "sss token nested more than three deep");
+    if (depth > SSS_MAX_DEPTH) return ob_error(OB_UNHANDLED, "sss token nested more than %d deep", SSS_MAX_DEPTH + 1);
+    long long deadline = enclosing_deadline ? enclosing_deadline - SSS_NESTED_MARGIN_MS : ob_deadline(SSS_SECONDS * 1000LL);
     sss_token token;
     int status = sss_token_read(header, &token);
     if (status) return status;
+    int total = 0;
+    status = sss_count_children(&token, depth, &total);
+    if (status) {
+        sss_token_free(&token);
+        return status;
+    }
     size_t sharelen = token.plen * 2;
     share_t shares[SSS_MAX_PINS];
-    int count = 0, have = 0, running = 0;
+    int count = 0, have = 0, running = 0, late = 0;
     for (; count < token.count; count++) {
-        if (share_start(&shares[count], &token.pins[count], sharelen, device, port, depth)) {
+        if (share_start(&shares[count], &token.pins[count], sharelen, device, port, depth, deadline)) {
             count++;
             break;
         }
         running++;
     }
 
-    /* Collect shares as the children finish; stop at t. */
+    /* Collect shares as the children finish (all of them, for the message); stop at t or at the deadline. */
     while (have < token.t && running > 0) {
         struct pollfd pfd[SSS_MAX_PINS];
         int map[SSS_MAX_PINS], n = 0;
         for (int i = 0; i < count; i++)
             if (shares[i].fd >= 0 && shares[i].status < 0) { pfd[n].fd = shares[i].fd; pfd[n].events = POLLIN; map[n++] = i; }
-        if (poll(pfd, (nfds_t)n, -1) <= 0) break;
+        int left = ob_ms_left(deadline);
+        if (left == 0) {
+            late = running;
+            break;
+        }
+        int ready = poll(pfd, (nfds_t)n, left);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) break;
         for (int k = 0; k < n; k++) {
             if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             share_t *s = &shares[map[k]];
             ssize_t r = read(s->fd, s->share + s->got, sharelen - s->got);
+            if (r < 0 && errno == EINTR) continue;
             if (r > 0) { s->got += (size_t)r; if (s->got < sharelen) continue; }
+            /* The whole share, or the child closed its end: it has ended or is about to. */
             close(s->fd);
             s->fd = -1;
-            int wstatus = 0;
-            waitpid(s->pid, &wstatus, 0);
+            s->status = reap(s->pid);
             s->pid = 0;
-            s->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
             if (s->status == 0 && s->got != sharelen) s->status = 1;
             if (s->status == 0) have++;
             running--;
         }
     }
+    /* Every child still running is killed and reaped (its own children die with it). */
     for (int i = 0; i < count; i++) {
-        if (shares[i].pid > 0) { kill(shares[i].pid, SIGTERM); waitpid(shares[i].pid, NULL, 0); }
+        if (shares[i].pid > 0) {
+            kill(shares[i].pid, SIGKILL);
+            (void)reap(shares[i].pid);
+            shares[i].pid = 0;
+        }
         if (shares[i].fd >= 0) close(shares[i].fd);
     }
     if (have < token.t) {
@@ -207,7 +279,11 @@ int sss_recover(const char *header, const char *device, int port, int depth, uns
         status = OB_ERROR;
         for (int i = 0; i < count; i++) if (shares[i].status == OB_REFUSED) status = OB_REFUSED;
         for (int i = 0; i < count; i++) if (shares[i].status == OB_UNREACHABLE && status != OB_REFUSED) status = OB_UNREACHABLE;
-        ob_error(status, "sss: %d of %d pins answered, %ld needed", have, token.count, token.t);
+        if (late)
+            ob_error(status, "sss: %d of %d pins answered within %d s, %ld needed (%d still running were stopped)", have, token.count,
+                     SSS_SECONDS, token.t, late);
+        else
+            ob_error(status, "sss: %d of %d pins answered, %ld needed", have, token.count, token.t);
     } else {
         const unsigned char *points[SSS_MAX_PINS];
         int used = 0;
