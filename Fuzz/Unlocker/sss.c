@@ -3,7 +3,8 @@
  * them over. One that starts with 'p' is a property: a count byte t (mod 16, plus 1), then t
  * coefficients and t x values of 32 bytes; the harness evaluates that polynomial over the prime
  * of a real Clevis token at the (distinct, nonzero) x values and sss_combine must give back its
- * value at 0. Anything else is an sss pin's protected header (t, p, the inner JWEs). Seeds: the
+ * value at 0. Anything else is an sss pin's protected header (t, p, the inner JWEs), and the
+ * children its pins would start, nested sss counted (never more than SSS_MAX_CHILDREN + 1). Seeds: the
  * headers of two `clevis luks bind sss` tokens and the shares `clevis decrypt` recovers from one. */
 #include <openssl/bn.h>
 
@@ -82,7 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     char *text = fuzz_text(data, size);
     sss_token token;
-    if (sss_token_read(text, &token) == OB_OK) sss_token_free(&token);
+    if (sss_token_read(text, &token) == OB_OK) {
+        int total = 0;
+        int status = sss_count_children(&token, 0, &total);
+        if (total < token.count || total > SSS_MAX_CHILDREN + 1 || (status == OB_OK) != (total <= SSS_MAX_CHILDREN)) abort();
+        sss_token_free(&token);
+    }
     free(text);
     return 0;
 }

@@ -1,7 +1,10 @@
 /* unlocker-tang: a reply from a tang server, as http_post hands it on (the bytes read, NUL
  * after them): the status line and body, then the body as tang's answer Y to the exchange on
- * P-256, P-384 and P-521 (Y's point, K = Y - Z, the Concat KDF); and the same text as a tang
- * URL. Seeds: replies tangd sent to `clevis luks bind` and to ob-unlock, and its errors. */
+ * P-256, P-384 and P-521 (Y's point, K = Y - Z, the Concat KDF); whether the bytes read so far
+ * are the whole reply (its Content-Length: http_post stops reading there), which must hold for
+ * every longer read too; and the same text as a tang URL. Seeds: replies tangd sent to `clevis luks bind` and to ob-unlock, and its errors. */
+/* memmem */
+#define _GNU_SOURCE
 #include <openssl/bn.h>
 #include <openssl/obj_mac.h>
 
@@ -49,6 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unsigned char cek[32];
         for (int i = 0; i < 3; i++) (void)tang_answer(&exchanges[i], body, cek);
     }
+    /* Complete means the header ended; and what is complete stays complete as more bytes come. */
+    if (http_reply_complete(text, size) && !memmem(text, size, "\r\n\r\n", 4)) abort();
+    if (http_reply_complete(text, size / 2) && !http_reply_complete(text, size)) abort();
     http_url url;
     /* A URL it takes has a host of its own characters and a port ob-unlock can connect to. */
     if (http_url_parse(text, &url) == OB_OK
