@@ -13,7 +13,23 @@ void jwe_parts_free(jwe_parts *parts) {
     free(parts->iv64);
     free(parts->ciphertext64);
     free(parts->tag64);
+    free(parts->srk);
     memset(parts, 0, sizeof *parts);
+}
+
+/* A string member of the token's "ownerboot": {...} (flat, as the enrolment writes it), or NULL. */
+static char *ownerboot_member(const char *token, const char *key) {
+    const char *at = strstr(token, "\"ownerboot\"");
+    if (!at) return NULL;
+    at += strlen("\"ownerboot\"");
+    while (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r' || *at == ':') at++;
+    if (*at != '{') return NULL;
+    const char *end = strchr(at, '}');
+    if (!end) return NULL;
+    char *object = ob_strndup(at, (size_t)(end - at + 1));
+    char *value = json_string(object, key);
+    free(object);
+    return value;
 }
 
 int jwe_from_luks_token(const char *token, jwe_parts *out) {
@@ -28,6 +44,7 @@ int jwe_from_luks_token(const char *token, jwe_parts *out) {
         jwe_parts_free(out);
         return ob_error(OB_ERROR, "the Clevis token's JWE lacks protected/iv/ciphertext/tag");
     }
+    out->srk = ownerboot_member(token, "srk");
     return OB_OK;
 }
 

@@ -8,6 +8,7 @@
 /* The base64url parts a decryption needs (encrypted_key is empty with alg dir and ECDH-ES). */
 typedef struct {
     char *protected64, *iv64, *ciphertext64, *tag64;
+    char *srk; /* a LUKS2 token's "ownerboot":{"srk":HEX}: the TPM storage key it was enrolled with, or NULL */
 } jwe_parts;
 
 /* The members of the protected header that choose the pin. */
@@ -17,7 +18,7 @@ typedef struct {
 } jwe_header;
 
 /* The LUKS2 token `cryptsetup token export` prints: OB_OK, OB_UNHANDLED when it is not a
- * Clevis token, OB_ERROR when its JWE lacks a part. */
+ * Clevis token, OB_ERROR when its JWE lacks a part. srk from its "ownerboot" member. */
 int jwe_from_luks_token(const char *token, jwe_parts *out);
 
 /* A compact JWE protected.encrypted_key.iv.ciphertext.tag: OB_OK or OB_ERROR. */

@@ -23,6 +23,9 @@
  * Usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME]   (-t: a TPM simulator's raw
  * command port on 127.0.0.1, for host tests; -o: open LUKSDEVICE as /dev/mapper/NAME with the
  * key instead of printing it)
+ *        ob-unlock [-d DEVICE | -t PORT] -n   (prints the TPM name of Clevis's ECC primary, the
+ * "srk" an enrolment pins in the token's "ownerboot" member; with it, the unseal's salt goes only
+ * to that key)
  *        ob-unlock [-t PORT] [-V 1|2] -x PCR FILE   (before a kexec hand-over: extend PCR with
  * FILE's digest on /dev/tpm0, TPM 2.0 or 1.2 (-V, else sysfs); prints FILE's SHA-256)
  *
@@ -86,7 +89,7 @@ static int open_with(const unsigned char *plain, size_t plainlen, const char *lu
 
 int main(int argc, char **argv) {
     const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
-    int port = 0, major = 0;
+    int port = 0, major = 0, print_srk = 0;
     const char *pcr = NULL, *measured = NULL, *given = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-x") && i + 2 < argc) { pcr = argv[++i]; measured = argv[++i]; }
@@ -94,10 +97,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-d") && i + 1 < argc) device = given = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
+        else if (!strcmp(argv[i], "-n")) print_srk = 1;
         else return usage();
     }
     /* Measuring extends a PCR: the TPM itself (/dev/tpm0, also a TPM 1.2), not the resource manager. */
     if (pcr) return ob_measure(given ? given : "/dev/tpm0", port, major, strtol(pcr, NULL, 10), measured);
+    /* -n: the name of Clevis's ECC primary, which enrolment pins as the token's "srk". */
+    if (print_srk) return ob_print_srk(device, port);
     static char input[TOKEN_LIMIT + 1];
     size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
     input[n] = 0;

@@ -37,8 +37,19 @@ int tpm_open(const char *device, int port, int *fd);
  * when the TPM cannot be written or read or its response is malformed. */
 int tpm_transact(int fd, tpm_buf *cmd, tpm_buf *rsp, uint32_t *rc);
 
-/* Unseals the token's JWK (NUL-terminated into out): OB_OK, OB_REFUSED (PCR policy), OB_ERROR. */
-int tpm2_unseal(int fd, const tpm2_token *token, char *out, size_t outsize);
+/* Unseals the token's JWK (NUL-terminated into out): OB_OK, OB_REFUSED (PCR policy), OB_ERROR.
+ * The Unseal is authorised by a session salted to Clevis's ECC primary (a policy session with
+ * PolicyPCR when the token has PCRs, else an HMAC session), with its response encrypted
+ * (AES-128-CFB) and its HMAC checked: session.c. srk, when not NULL, is the primary's name as
+ * enrolled (SESSION_NAME bytes): a primary with another name gets no salt (OB_ERROR). */
+int tpm2_unseal(int fd, const tpm2_token *token, const unsigned char *srk, char *out, size_t outsize);
+
+/* The name (0x000B || SHA-256 of its TPMT_PUBLIC) of Clevis's ECC primary on this TPM, which
+ * enrolment pins as the token's "srk": OB_OK or OB_ERROR. */
+int tpm2_primary_name(int fd, unsigned char name[34]);
+
+/* A pinned name as the token holds it (68 hex digits, "000b..."): OB_OK, or OB_ERROR. */
+int tpm2_name_from_hex(const char *hex, unsigned char name[34]);
 
 /* Extends PCR (0-23) with the SHA-1 digest on a TPM 1.2 (major 1) or the SHA-256 one on a
  * TPM 2.0: OB_OK, or OB_ERROR with *rc the TPM's response code when it refused. */

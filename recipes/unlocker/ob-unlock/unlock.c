@@ -13,14 +13,20 @@
 #include "tpm.h"
 #include "util.h"
 
-int ob_tpm2_key(const char *header, int fd, unsigned char **cek, long *keylen) {
+/* The outer token's pinned storage key, for every tpm2 pin inside it (an sss token's pins run
+ * in children forked after it is set). */
+static const char *token_srk;
+
+int ob_tpm2_key(const char *header, const char *srk, int fd, unsigned char **cek, long *keylen) {
     *cek = NULL;
     *keylen = 0;
+    unsigned char name[34];
+    if (srk && tpm2_name_from_hex(srk, name)) return OB_ERROR;
     tpm2_token token;
     int status = tpm2_token_read(header, &token);
     if (status) return status;
     static char jwk[2048];
-    status = tpm2_unseal(fd, &token, jwk, sizeof jwk);
+    status = tpm2_unseal(fd, &token, srk ? name : NULL, jwk, sizeof jwk);
     tpm2_token_free(&token);
     if (status) return status;
     char *k64 = json_string(jwk, "k");
@@ -42,14 +48,28 @@ static int tpm2_key(const char *header, const char *device, int port, unsigned c
     int fd;
     int status = tpm_open(device, port, &fd);
     if (status) return status;
-    status = ob_tpm2_key(header, fd, cek, keylen);
+    status = ob_tpm2_key(header, token_srk, fd, cek, keylen);
     close(fd);
     return status;
+}
+
+int ob_print_srk(const char *device, int port) {
+    int fd;
+    int status = tpm_open(device, port, &fd);
+    if (status) return status;
+    unsigned char name[34];
+    status = tpm2_primary_name(fd, name);
+    close(fd);
+    if (status) return status;
+    for (size_t i = 0; i < sizeof name; i++) printf("%02x", name[i]);
+    putchar('\n');
+    return fflush(stdout) ? ob_error(OB_ERROR, "cannot write the name") : OB_OK;
 }
 
 int ob_jwe_decrypt(const jwe_parts *jwe, const char *device, int port, int depth, unsigned char **plain, size_t *plainlen) {
     *plain = NULL;
     *plainlen = 0;
+    if (depth == 0) token_srk = jwe->srk;
     jwe_header header;
     int status = jwe_header_read(jwe->protected64, &header);
     if (status) return status;

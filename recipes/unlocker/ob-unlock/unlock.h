@@ -10,8 +10,13 @@
 int ob_jwe_decrypt(const jwe_parts *jwe, const char *device, int port, int depth, unsigned char **plain, size_t *plainlen);
 
 /* The tpm2 pin's content key (32 bytes, a new buffer) from the TPM on fd: the TPM unseals a
- * JWK whose "k" is the key. OB_OK, OB_REFUSED, OB_UNHANDLED or OB_ERROR. */
-int ob_tpm2_key(const char *header, int fd, unsigned char **cek, long *keylen);
+ * JWK whose "k" is the key. srk: the pinned name of the TPM's storage key (the token's
+ * "ownerboot":{"srk":HEX}), or NULL. OB_OK, OB_REFUSED, OB_UNHANDLED or OB_ERROR. */
+int ob_tpm2_key(const char *header, const char *srk, int fd, unsigned char **cek, long *keylen);
+
+/* -n: prints the name of Clevis's ECC primary on this TPM (hex, a line), the "srk" enrolment
+ * pins: the exit status. */
+int ob_print_srk(const char *device, int port);
 
 /* -x: extends PCR with FILE's digest (see main.c): the exit status. */
 int ob_measure(const char *device, int port, int major, long pcr, const char *path);
