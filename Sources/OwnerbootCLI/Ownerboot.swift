@@ -11,7 +11,7 @@ public struct Ownerboot: AsyncParsableCommand {
             BoardsCommand.self, PlanCommand.self, BuildCommand.self, InspectCommand.self,
             FlashCommand.self, PromoteCommand.self, ReadCommand.self, VerifyCommand.self, WriteProtectCommand.self, ProgrammersCommand.self,
             TestCommand.self, VMCommand.self, FleetCommand.self, DiskCommand.self, LockCommand.self, FetchCommand.self, ExportCommand.self, ImportCommand.self, GenerationsCommand.self, StoreCommand.self, BenchCommand.self, RehearseCommand.self,
-            KeyCommand.self, SBOMCommand.self, ProvenanceCommand.self, PCRsCommand.self,
+            KeyCommand.self, SBOMCommand.self, ProvenanceCommand.self, PCRsCommand.self, TOTPCommand.self,
         ])
 
     public init() {}
