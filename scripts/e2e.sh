@@ -57,12 +57,12 @@ real_boards=x230
 [ "${OWNERBOOT_E2E_ALL_BOARDS:-0}" = 1 ] && real_boards="hp-abm x230"
 for board in $real_boards; do
   start=$(date +%s)
-  if [ "${OWNERBOOT_E2E_REAL_CHECK:-0}" = 1 ]; then "$ob" build board=$board --check; else "$ob" build board=$board; fi
+  if [ "${OWNERBOOT_E2E_REAL_CHECK:-0}" = 1 ]; then "$ob" build board="$board" --check; else "$ob" build board="$board"; fi
   echo "e2e: $board built in $(( $(date +%s) - start )) s"
-  "$ob" inspect result/$board/rom/$board.rom
+  "$ob" inspect result/"$board"/rom/"$board".rom
   # coreboot's own tool must read the layout and files the same way.
-  cbfstool result/$board/rom/$board.rom layout -w
-  cbfstool result/$board/rom/$board.rom print
+  cbfstool result/"$board"/rom/"$board".rom layout -w
+  cbfstool result/"$board"/rom/"$board".rom print
 done
 # The X230's flash lock (PCH PR0 over all 12 MiB + FLOCKDN) is in its built ROM: the CBFS
 # config and the ramstage's lockdown code (~1 s).

@@ -86,9 +86,16 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
     public var pcrs: [Int: String]
     /// Files the path looks up that are not in the ROM (coreboot measures nothing for them).
     public var absent: [String]
+    /// The PCRs the unlocker's cap changes (`UnlockerCap`), as they are once it capped them: what
+    /// a rescue shell, the OS or an attestation sees. `pcrs` holds them as they are when the
+    /// unlocker unseals.
+    public var capped: [Int: String]
 
     /// A PCR's predicted value: extended ones from `pcrs`, every other one all zeros.
     public func value(ofPCR index: Int) -> String { pcrs[index] ?? Self.zero }
+
+    /// A PCR's predicted value once the unlocker capped the TPM (the OS's, a rescue shell's).
+    public func cappedValue(ofPCR index: Int) -> String { capped[index] ?? value(ofPCR: index) }
 
     /// 32 zero bytes in hex: a PCR no one extended.
     public static let zero = String(repeating: "0", count: 64)
@@ -150,7 +157,9 @@ public struct PCRPrediction: Codable, Sendable, Equatable {
             let current = pcrs[event.pcr] ?? [UInt8](repeating: 0, count: 32)
             pcrs[event.pcr] = SHA256Digest.bytes(current + bytes(hex: event.digest))
         }
-        return PCRPrediction(bootPath: path.name, events: events, pcrs: pcrs.mapValues { String(hex: $0) }, absent: absent)
+        let values = pcrs.mapValues { String(hex: $0) }
+        let unsealTime = values[UnlockerCap.pcr] ?? zero
+        return PCRPrediction(bootPath: path.name, events: events, pcrs: values, absent: absent, capped: [UnlockerCap.pcr: UnlockerCap.capped(unsealTime)])
     }
 
     /// Hex (as this type writes it) back to bytes.

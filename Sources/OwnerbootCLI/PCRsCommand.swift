@@ -39,6 +39,8 @@ enum PCRPredictionText {
         }
         if !p.absent.isEmpty { lines.append("  not in the ROM, not measured: \(p.absent.joined(separator: ", "))") }
         for index in p.pcrs.keys.sorted() { lines.append("  PCR \(index) = \(p.value(ofPCR: index))") }
+        lines.append("  after the unlocker's cap (PCR \(UnlockerCap.pcr) extended with \(UnlockerCap.digest), before any shell, switch_root or kexec):")
+        for index in p.capped.keys.sorted() { lines.append("  PCR \(index) = \(p.cappedValue(ofPCR: index))") }
         return lines.joined(separator: "\n")
     }
 

@@ -19,6 +19,10 @@ chmod 0755 init
 mkdir -p lib/ownerboot
 cp /inputs/init/*.sh lib/ownerboot/
 chmod 0644 lib/ownerboot/*.sh
+# The cap event (init/cap.sh): TCG's separator, four zero bytes, extended into PCR 2 before
+# anything but the unlocker runs (`ownerboot pcrs` predicts PCR 2 with it: Boot's UnlockerCap).
+printf '\000\000\000\000' >lib/ownerboot/cap-event
+chmod 0444 lib/ownerboot/cap-event
 # Boards with normal/fallback firmware re-arm the normal set after a good boot.
 if [ -f /inputs/rearm-normal.sh ]; then cp /inputs/rearm-normal.sh sbin/ownerboot-rearm; chmod 0755 sbin/ownerboot-rearm; fi
 cp /inputs/unlocker-unattended.sh sbin/ob-unattended

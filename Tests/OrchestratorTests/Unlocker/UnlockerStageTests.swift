@@ -10,7 +10,7 @@ import Testing
 
     static let prompt = "ownerboot: enter passphrase for /dev/vda1 (try "
     static let started = "ownerboot: verity root \(Root.rootHash) verified on /dev/vda1 (metadata read; every later block checked as it is read), state on /dev/vda2; starting the OS"
-    static let rescueShell = "ownerboot: rescue shell (the OS was not started; 'poweroff -f' turns the machine off)"
+    static let rescueShell = "ownerboot: rescue shell (the OS was not started; no container is open; 'poweroff -f' turns the machine off)"
 
     // MARK: the passphrase
 
@@ -312,9 +312,10 @@ import Testing
         #expect(run.calls("ob-kexec").count == 2 && run.calls.last == "ob-kexec -e")
         // No key stays behind in stage 1's RAM disk.
         #expect(!stage1.exists("run/ob-volume-keys") && !stage1.exists("run/stage2") && !stage1.exists("run/stage2.cpio"))
-        // The OS kernel's command line: stage 2, the OS's own part, the firmware's without kexec=.
+        // The OS kernel's command line: stage 2, the OS's own part, the firmware's without kexec=,
+        // then init_on_free (the firmware's kernel parameters after the image's: the last counts).
         let commandLine = try #require(stage1.read("log/stage2.cmdline"))
-        #expect(commandLine == "ownerboot.stage=2 init_on_free=1 quiet systemd.show_status=1 " + Root.verityCommandLine)
+        #expect(commandLine == "ownerboot.stage=2 quiet systemd.show_status=1 " + Root.verityCommandLine + " init_on_free=1")
 
         let stage2 = try Root(stage2: stage1.url("log/stage2.cpio"), commandLine: commandLine, world: stage1)
         defer { stage2.remove() }
@@ -379,6 +380,82 @@ import Testing
     }
 
     // MARK: the command line
+
+    @Test func theOSImageCannotPutOwnerbootWordsOnStageTwosCommandLine() throws {
+        let stage1 = try Root(commandLine: Self.kexecCommandLine)
+        defer { stage1.remove() }
+        try Self.addOSKernel(to: stage1)
+        // An image that tries to pin another root for stage 2 (its words used to come first).
+        let evil = String(repeating: "cd", count: 32)
+        try stage1.write("stub/os/etc/ownerboot/kexec", "kernel=/boot/vmlinuz-\(Root.kernelRelease)\nmodules=ahci sd_mod\ncmdline=quiet ownerboot.verity=\(evil) ownerboot.root_uuid=evil\n")
+        let run = try stage1.boot(typing: [Root.passphrase])
+        let commandLine = try #require(stage1.read("log/stage2.cmdline"))
+        #expect(!commandLine.contains(evil) && !commandLine.contains("root_uuid=evil") && commandLine.hasPrefix("ownerboot.stage=2 quiet console="))
+        #expect(run.lines("ownerboot: ignoring ownerboot.verity=\(evil) from the OS image's /etc/ownerboot/kexec").count == 1, "\(run.console)")
+        // The success beside it: the hand-over still happens, with the firmware's pins.
+        #expect(commandLine.contains("ownerboot.verity=\(Root.rootHash)") && run.calls.last == "ob-kexec -e")
+    }
+
+    // MARK: the cap: nothing unsealed survives the unlocker
+
+    /// One Clevis token on each container (it opens where token-opens exists).
+    static func addToken(to root: Root) throws {
+        for device in ["vda1", "vda2"] {
+            try root.write("stub/luks/\(device)/tokens", "  0: clevis\n")
+            try root.write("stub/luks/\(device)/token-0", "{\"type\":\"clevis\"}\n")
+        }
+    }
+
+    @Test func beforeSwitchRootTheTPMIsCapped() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("dev/tpm0", "")
+        try root.write("stub/luks/vda1/token-opens", "")
+        try root.write("stub/luks/vda2/token-opens", "")
+        try Self.addToken(to: root)
+        let run = try root.boot()
+        #expect(run.switchedRoot, "\(run.console)")
+        let cap = try #require(run.calls.firstIndex(of: "ob-unlock -x 2 /lib/ownerboot/cap-event"))
+        #expect(cap < run.calls.firstIndex(of: "switch_root /mnt/root /sbin/init")!)
+        #expect(run.calls("ob-unlock -x").count == 1 && run.lines("ownerboot: capped PCR 2").count == 1)
+    }
+
+    @Test func aLateFailureAfterAnUnattendedUnlockLeavesNoContainerAndACappedTPMToTheShell() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("dev/tpm0", "")
+        try root.write("stub/luks/vda1/token-opens", "")
+        try root.write("stub/luks/vda2/token-opens", "")
+        try Self.addToken(to: root)
+        // The root does not match the pinned hash: verity refuses after both containers opened.
+        try root.write("stub/verity-hash", String(repeating: "ef", count: 32) + "\n")
+        let run = try root.boot()
+        #expect(run.rescued && !run.switchedRoot, "\(run.console)")
+        let shell = try #require(run.calls.firstIndex(of: "setsid cttyhack sh"))
+        for call in ["cryptsetup close root", "cryptsetup close state", "ob-unlock -x 2 /lib/ownerboot/cap-event"] {
+            let index = try #require(run.calls.firstIndex(of: call), "\(call) never ran: \(run.calls)")
+            #expect(index < shell, "\(call) came after the shell")
+        }
+        #expect(!root.exists("dev/mapper/root") && !root.exists("dev/mapper/state") && !root.exists("dev/mapper/os"))
+        #expect(run.printed(["ownerboot: capped PCR 2", Self.rescueShell]), "\(run.console)")
+    }
+
+    @Test func aTPMThatRefusesTheCapPowersOffInsteadOfOpeningAShell() throws {
+        let root = try Root(commandLine: "ownerboot.root_uuid=\(Root.rootUUID)-absent")
+        defer { root.remove() }
+        try root.write("dev/tpm0", "")
+        try root.write("stub/tpm-refuses", "")
+        let run = try root.boot()
+        #expect(!run.rescued && run.calls.last == "poweroff -f", "\(run.calls)")
+        #expect(run.lines("ownerboot: the TPM refused to cap PCR 2: powering off").count == 1)
+    }
+
+    @Test func withoutATPMTheRescueShellOpensUncapped() throws {
+        let root = try Root(commandLine: "ownerboot.root_uuid=\(Root.rootUUID)-absent")
+        defer { root.remove() }
+        let run = try root.boot()
+        #expect(run.rescued && run.calls("ob-unlock -x").isEmpty && run.calls("poweroff").isEmpty, "\(run.calls)")
+    }
 
     @Test func theCommandLineIsReadOnceAndTheFirstOccurrenceCounts() throws {
         // A plain (non-verity) root with duplicated parameters and a word that looks like a glob.

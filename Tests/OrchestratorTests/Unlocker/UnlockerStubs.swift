@@ -39,6 +39,12 @@ enum UnlockerStubs {
         echo "uname $*" >>/log/calls
         echo 6.1.0-27-amd64
         """#),
+        ("poweroff", #"""
+        #!/bin/sh
+        # The machine turned off: logged, then the unlocker is stopped.
+        echo "poweroff $*" >>/log/calls
+        kill -KILL "$PPID"
+        """#),
         ("umount", logOnly), ("sleep", logOnly), ("switch_root", logOnly), ("stty", logOnly), ("mknod", logOnly), ("modprobe", logOnly),
     ]
 
@@ -119,6 +125,8 @@ enum UnlockerStubs {
         # ob-unlock -o DEVICE NAME < token: the token opens DEVICE when /stub/luks/<device>/token-opens
         # exists or the token says "opens":true; otherwise tang is not reachable (status 4).
         echo "ob-unlock $*" >>/log/calls
+        # -x PCR FILE: the extend (the cap) succeeds unless /stub/tpm-refuses exists.
+        if [ "$1" = -x ]; then [ -e /stub/tpm-refuses ] && exit 1; echo "extended PCR $2" >>/log/tpm; exit 0; fi
         [ "$1" = -o ] || exit 1
         [ -e "/stub/luks/${2##*/}/token-opens" ] || grep -q '"opens":true' || exit 4
         echo "$2" >"/dev/mapper/$3"

@@ -9,11 +9,12 @@
 #   ownerboot.state_uuid    state_uuid     LUKS UUID of the writable state
 #   ownerboot.half          half           which firmware set booted (normal, fallback)
 #   ownerboot.kexec         kexec          1: stage 1 of a kexec hand-over
+#   ownerboot.stage         handover_stage 2: stage 2 of a hand-over (stage 1 wrote it)
 #   ownerboot.board, .generation, .set     board, generation, set_hash (for the console)
 # cmdline_words keeps the whole line, for the OS kernel's command line at a hand-over.
 read_cmdline() {
     cmdline_words=$(cat "$1")
-    unset root_uuid keyfile verity verity_offset state_uuid half kexec board generation set_hash
+    unset root_uuid keyfile verity verity_offset state_uuid half kexec handover_stage board generation set_hash
     # Words, never file names: a word with * or ? in it stays as it is.
     set -f
     for word in $cmdline_words; do
@@ -26,6 +27,7 @@ read_cmdline() {
             ownerboot.state_uuid=*) [ -n "${state_uuid+set}" ] || state_uuid=$value;;
             ownerboot.half=*) [ -n "${half+set}" ] || half=$value;;
             ownerboot.kexec=*) [ -n "${kexec+set}" ] || kexec=$value;;
+            ownerboot.stage=*) [ -n "${handover_stage+set}" ] || handover_stage=$value;;
             ownerboot.board=*) [ -n "${board+set}" ] || board=$value;;
             ownerboot.generation=*) [ -n "${generation+set}" ] || generation=$value;;
             ownerboot.set=*) [ -n "${set_hash+set}" ] || set_hash=$value;;

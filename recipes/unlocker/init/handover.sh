@@ -29,6 +29,8 @@ rearm() {
 
 # switch_to_os: into the OS mounted at /mnt/root, its /sbin/init (systemd) as PID 1.
 switch_to_os() {
+    # The OS never unseals what the unlocker unsealed: PCR 2 capped first (cap.sh).
+    cap_tpm
     umount /proc /sys
     mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev
     exec switch_root /mnt/root /sbin/init
@@ -74,13 +76,23 @@ kexec_os() {
     chmod 0400 $stage/etc/ownerboot/volume-keys/*
     (cd $stage && find . | cpio -o -H newc 2>/dev/null) >/run/stage2.cpio || rescue "could not build the stage-2 initramfs"
     rm -rf $stage "$vkdir"
-    # The OS kernel's command line: the firmware's, without what only stage 1 reads, and the OS's own part.
-    cmdline="ownerboot.stage=2 init_on_free=1${extra:+ $extra}"
+    # The OS kernel's command line: the OS image's own words, then the firmware's (without what
+    # only stage 1 reads), then what the hand-over itself needs. The firmware wins: the image may
+    # add words but no ownerboot.* one (stage 2 reads the first of each, and they pin the root),
+    # and for the kernel's own parameters, where the last one counts, the firmware's come later.
+    cmdline="ownerboot.stage=2"
     set -f
+    for word in $extra; do
+        case "$word" in
+            ownerboot.*) echo "ownerboot: ignoring $word from the OS image's /etc/ownerboot/kexec (ownerboot.* words come from the firmware only)";;
+            *) cmdline="$cmdline $word";;
+        esac
+    done
     for word in $cmdline_words; do
         case "$word" in ownerboot.kexec=*|ownerboot.keyfile=*|ownerboot.stage=*) ;; *) cmdline="$cmdline $word";; esac
     done
     set +f
+    cmdline="$cmdline init_on_free=1"
     # kexec measures nothing: the OS kernel and its command line go into PCR 8 first, so the TPM
     # (and whatever it seals) sees what runs next. A TPM that refuses is named, not fatal.
     if [ -e /dev/tpm0 ]; then
@@ -98,6 +110,8 @@ kexec_os() {
     umount /mnt/root
     veritysetup close os
     for name in root state; do [ -e /dev/mapper/$name ] && cryptsetup close $name; done
+    # The OS kernel gets the volume keys in its initramfs: nothing sealed may open again.
+    cap_tpm
     ob-kexec -e
     rescue "kexec: the jump into the OS kernel failed"
 }

@@ -3,8 +3,10 @@
 # and /sys are there). Each stage file only defines functions; the stages share their results
 # through a few variables, named here.
 #   cmdline.sh   read_cmdline: the kernel command line, read once (root_uuid, keyfile, verity,
-#                verity_offset, state_uuid, half, kexec, board, generation, set_hash,
+#                verity_offset, state_uuid, half, kexec, handover_stage, board, generation, set_hash,
 #                cmdline_words)
+#   cap.sh       cap_tpm, close_all (capped): PCR 2 capped, containers closed, keys gone (before a shell,
+#                switch_root or kexec)
 #   rescue.sh    rescue: what failed, then a shell on the console (never a kernel panic)
 #   disks.sh     find_root, find_state: the LUKS2 containers by UUID (device, state)
 #   unlock.sh    unlock: kept volume keys, key file, Clevis tokens, then the passphrase
@@ -12,6 +14,8 @@
 #   state.sh     mount_state: the writable state (/var, the /etc overlay)
 #   handover.sh  resume_stage2, keep_volume_keys, kexec_os, rearm, switch_to_os
 lib=/lib/ownerboot
+# shellcheck source=recipes/unlocker/init/cap.sh
+. $lib/cap.sh
 # shellcheck source=recipes/unlocker/init/rescue.sh
 . $lib/rescue.sh
 # shellcheck source=recipes/unlocker/init/cmdline.sh
@@ -28,6 +32,9 @@ lib=/lib/ownerboot
 . $lib/handover.sh
 
 read_cmdline /proc/cmdline
+# Stage 2 of a hand-over runs capped: stage 1 capped PCR 2 before the kexec (cap.sh).
+capped=
+[ "$handover_stage" = 2 ] && capped=by-stage1
 [ -n "${root_uuid+set}" ] || rescue "no ownerboot.root_uuid= on the kernel command line"
 # Normal/fallback firmware: which set booted (rom.sh puts ownerboot.half= on each payload).
 [ -n "${half+set}" ] && echo "ownerboot: firmware half=$half"

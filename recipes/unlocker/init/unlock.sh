@@ -54,10 +54,11 @@ ask_passphrase() {
         # Echo goes off before the prompt appears: whoever types at once must not see it echoed.
         stty -echo 2>/dev/null
         printf 'ownerboot: enter passphrase for %s (try %s of 3): ' "${first%%:*}" "$attempt"
-        read -r passphrase
+        # IFS= keeps a passphrase's leading and trailing spaces (they are part of it).
+        IFS= read -r passphrase
         stty echo 2>/dev/null
         echo
-        if printf '%s' "$passphrase" | open_luks "${first%%:*}" "${first#*:}" 2>/tmp/cryptsetup.err; then
+        if printf '%s' "$passphrase" | open_luks "${first%%:*}" "${first#*:}"; then
             for pair in ${closed#"$first"}; do
                 printf '%s' "$passphrase" | open_luks "${pair%%:*}" "${pair#*:}" \
                     || { passphrase=; rescue "the passphrase opened ${first%%:*} but not ${pair%%:*}"; }
