@@ -37,6 +37,8 @@ packages=(
   # measured boot and unattended unlock: the emulated TPM, tang, and the real clevis tools the
   # scenarios check ownerboot's tokens against
   swtpm swtpm-tools tpm2-tools clevis clevis-luks clevis-tpm2 tang jose
+  # ownerboot totp enroll draws the otpauth:// URI as a QR code; its tests compare codes with oathtool
+  qrencode oathtool
   # the unlocker's ob-unlock, compiled on the host by its tier-1 test (through its Makefile)
   gcc make libssl-dev
   # shell: scripts/check-shell.sh (every shell file), and the unlocker's stages run on the host
