@@ -47,6 +47,11 @@ make -s -C /inputs/ob-unlock O=/build/ob-unlock ob-unlock
 cp /build/ob-unlock/ob-unlock sbin/ob-unlock
 strip sbin/ob-unlock
 todo="$todo $stage/sbin/ob-unlock"
+# ob-totp (init/totp.sh: the TOTP code shown before the passphrase prompt), over ob-unlock's parts.
+make -s -C /inputs/ob-unlock O=/build/ob-unlock ob-totp
+cp /build/ob-unlock/ob-totp sbin/ob-totp
+strip sbin/ob-totp
+todo="$todo $stage/sbin/ob-totp"
 # ob-kexec (boards whose OS runs its own kernel: kexec_file_load, no kexec-tools in flash).
 if [ -f /inputs/ob-kexec.c ]; then
     make -s -C /inputs/ob-unlock O=/build/ob-unlock KEXEC_SRC=/inputs/ob-kexec.c ob-kexec

@@ -24,6 +24,8 @@ lib=/lib/ownerboot
 . $lib/disks.sh
 # shellcheck source=recipes/unlocker/init/unlock.sh
 . $lib/unlock.sh
+# shellcheck source=recipes/unlocker/init/totp.sh
+. $lib/totp.sh
 # shellcheck source=recipes/unlocker/init/verity.sh
 . $lib/verity.sh
 # shellcheck source=recipes/unlocker/init/state.sh

@@ -48,6 +48,7 @@ open_with_tokens() {
 # ask_passphrase: up to three tries on the console for the first container still locked; the
 # passphrase that opens it opens the others too (the disk was provisioned with one).
 ask_passphrase() {
+    show_totp "$device"
     attempt=1
     while [ -n "$closed" ] && [ $attempt -le 3 ]; do
         first=${closed%% *}
