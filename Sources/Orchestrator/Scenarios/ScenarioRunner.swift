@@ -19,9 +19,15 @@ public struct ScenarioRunner: Sendable {
         self.transcriptDirectory = transcriptDirectory
     }
 
-    /// `{name}` placeholders filled from `variables`; unknown ones stay as they are.
+    /// Placeholders whose value depends on the moment a step runs (`{totp}`: the codes an
+    /// authenticator accepts now), computed by `substitute` at that moment.
+    public var clockVariables: [String: @Sendable (Date) -> String] = [:]
+
+    /// `{name}` placeholders filled from `clockVariables` (now) and `variables`; unknown ones stay as they are.
     public func substitute(_ text: String) -> String {
-        variables.reduce(text) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+        let now = Date()
+        let timed = clockVariables.reduce(text) { $0.contains("{\($1.key)}") ? $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value(now)) : $0 }
+        return variables.reduce(timed) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
     }
 
     /// The machine a scenario boots: the ROM as `-bios`, or with `payload`, that kernel and
