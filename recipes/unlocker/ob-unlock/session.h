@@ -1,13 +1,17 @@
 /* The TPM session crypto of the unseal (TPM 2.0 Part 1): a session salted to the ECC primary
- * (ECDH on NIST P-256, KDFe, Annex C.6.1), its sessionKey (KDFa "ATH", §19.6.8), the command
- * and response HMACs (§19.6.5, §19.6.17) and response parameter encryption with AES-128 in CFB
- * mode (KDFa "CFB", §21.3). SHA-256 throughout; OpenSSL's libcrypto does the arithmetic.
+ * (ECDH on NIST P-256 and KDFe, Annex C.6.1), its sessionKey ("sessionKey Creation": KDFa
+ * "ATH"), the command and response HMACs ("HMAC Computation") and response parameter
+ * encryption with AES-128 in CFB mode (clause 21, "CFB Mode": KDFa "CFB"). SHA-256
+ * throughout; OpenSSL's libcrypto does the arithmetic.
  *
- * What it keeps from a bus probe: the salt crosses the bus encrypted to the primary's key, so
- * the sessionKey never does; the unsealed data comes back encrypted under a key derived from
- * it, and a response an interposer changed fails its HMAC. What it does not: an interposer
- * that answers CreatePrimary with its own key gets the salt, unless the primary's name is
- * pinned (tpm.c checks it before the salt is sent). */
+ * What it keeps from a probe that reads the bus: the salt never crosses it (only an ephemeral
+ * point, from which the TPM's private key derives the same salt), so neither does the
+ * sessionKey; the unsealed data comes back encrypted under a key derived from it, and a
+ * response an interposer changed fails its HMAC. What it does not: an interposer that answers
+ * CreatePrimary with its own key gets the salt, unless the primary's name is pinned (tpm.c
+ * checks it before the salt is sent); and one that sends the TPM commands of its own while
+ * the PCRs hold the sealed values can unseal the object itself (the sealed blobs are in the
+ * disk's LUKS2 header for anyone to read), which no session of this program prevents. */
 #ifndef OB_SESSION_H
 #define OB_SESSION_H
 
@@ -29,12 +33,12 @@ typedef struct {
  * TPM2B around it) is public[0..len). OB_OK or OB_ERROR. */
 int session_name(const unsigned char *public, size_t len, unsigned char name[SESSION_NAME]);
 
-/* KDFa (Part 1 §11.4.10.2, SP 800-108 counter mode with HMAC-SHA-256): outlen bytes. The
+/* KDFa (SP 800-108 counter mode with HMAC-SHA-256): outlen bytes. The
  * label is a C string; its NUL is part of the input, as the TPM counts it. */
 int session_kdfa(const unsigned char *key, size_t keylen, const char *label, const unsigned char *u, size_t ulen,
                  const unsigned char *v, size_t vlen, unsigned char *out, size_t outlen);
 
-/* KDFe (Part 1 §11.4.10.3, SP 800-56A concatenation with SHA-256): outlen bytes. */
+/* KDFe (SP 800-56A concatenation with SHA-256): outlen bytes. */
 int session_kdfe(const unsigned char *z, size_t zlen, const char *label, const unsigned char *u, size_t ulen,
                  const unsigned char *v, size_t vlen, unsigned char *out, size_t outlen);
 
