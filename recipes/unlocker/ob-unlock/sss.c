@@ -280,7 +280,7 @@ int sss_recover(const char *header, const char *device, int port, int depth, uns
         for (int i = 0; i < count; i++) if (shares[i].status == OB_REFUSED) status = OB_REFUSED;
         for (int i = 0; i < count; i++) if (shares[i].status == OB_UNREACHABLE && status != OB_REFUSED) status = OB_UNREACHABLE;
         if (late)
-            ob_error(status, "sss: %d of %d pins answered within %d s, %ld needed (%d still running were stopped)", have, token.count,
+            ob_error(status, "sss: %d of %d pins answered within %d s, %ld needed (%d stopped at the deadline)", have, token.count,
                      SSS_SECONDS, token.t, late);
         else
             ob_error(status, "sss: %d of %d pins answered, %ld needed", have, token.count, token.t);
