@@ -73,20 +73,48 @@ public struct ClevisBinder: Sendable {
         let before = try tokenIDs(disk: disk)
         let result = try bound.run("clevis", ["luks", "bind", "-y", "-k", "-", "-d", disk.path, "tpm2", try policy.clevisConfiguration()], stdin: passphrase)
         guard result.succeeded else { throw DiskError.clevisFailed(step: "bind a TPM2 token to", output: result.stdoutText + result.stderrText) }
-        guard let tag else { return }
+        guard var tag else { return }
         guard let id = try tokenIDs(disk: disk).first(where: { !before.contains($0) }) else {
             throw DiskError.cryptsetupFailed(step: "find the token clevis just bound in", output: "no new token")
         }
-        try self.tag(disk: disk, tokenID: id, with: tag)
+        tag.srk = try storageKeyName(runner: bound)
+        try self.tag(disk: disk, tokenID: id, with: tag, passphrase: passphrase)
     }
 
-    /// Adds `tag` to token `tokenID` of `disk` (exported, the member added, imported in place).
-    public func tag(disk: URL, tokenID: Int, with tag: ClevisTokenTag) throws {
+    /// The name of the storage key Clevis's tpm2 pin seals under (its ECC primary in the owner
+    /// hierarchy, `tpm2_createprimary -C o -g sha256 -G ecc`), on the TPM `runner`'s
+    /// TPM2TOOLS_TCTI names: what `ob-unlock -n` prints and checks before it salts the session.
+    /// nil when tpm2-tools cannot tell (the token then works unpinned).
+    func storageKeyName(runner: ProcessRunner) throws -> String? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-srk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let context = folder.appendingPathComponent("primary.ctx").path
+        guard try runner.run("tpm2_createprimary", ["-C", "o", "-g", "sha256", "-G", "ecc", "-c", context]).succeeded else { return nil }
+        defer { _ = try? runner.run("tpm2_flushcontext", ["--transient-object"]) }
+        let read = try runner.run("tpm2_readpublic", ["-c", context])
+        guard read.succeeded else { return nil }
+        for line in read.stdoutText.split(separator: "\n") where line.hasPrefix("name:") {
+            let name = line.dropFirst(5).trimmingCharacters(in: .whitespaces).lowercased()
+            if name.count == 68, name.hasPrefix("000b"), name.allSatisfy(\.isHexDigit) { return name }
+        }
+        return nil
+    }
+
+    /// Adds `tag` to token `tokenID` of `disk` (exported, the member added, imported in place),
+    /// bound to the token's key slot by its MAC (`ClevisTokenTag.authenticated`): `passphrase`
+    /// takes the container's volume key out for it, in memory.
+    public func tag(disk: URL, tokenID: Int, with tag: ClevisTokenTag, passphrase: Data) throws {
         let exported = try runner.run("cryptsetup", ["token", "export", "--token-id", "\(tokenID)", disk.path])
         guard exported.succeeded, var token = (try? JSONSerialization.jsonObject(with: exported.stdout)) as? [String: Any] else {
             throw DiskError.cryptsetupFailed(step: "export token \(tokenID) of", output: exported.stderrText)
         }
-        token[ClevisTokenTag.member] = tag.json
+        guard let slots = token["keyslots"] as? [String], slots.count == 1, let slot = Int(slots[0]),
+              let salt = try LUKSHeaderDump.read(disk, runner: runner).salts[slot] else {
+            throw DiskError.cryptsetupFailed(step: "find the one key slot of token \(tokenID) in", output: "keyslots: \(token["keyslots"] ?? "none")")
+        }
+        let volumeKey = try LUKSHeaderDump.volumeKey(of: disk, passphrase: passphrase, runner: runner)
+        token[ClevisTokenTag.member] = tag.authenticated(slot: slot, salt: salt, volumeKey: volumeKey).json
         let json = try JSONSerialization.data(withJSONObject: token, options: [.sortedKeys, .withoutEscapingSlashes])
         let imported = try runner.run("cryptsetup", ["token", "import", "--token-id", "\(tokenID)", "--token-replace", "--json-file", "-", disk.path], stdin: json)
         guard imported.succeeded else { throw DiskError.cryptsetupFailed(step: "tag token \(tokenID) of", output: imported.stderrText) }

@@ -99,7 +99,8 @@ public struct DiskProvisioner: Sendable {
     }
 
     /// The GPT disk of a verity OS: slot A and slot B (the image, encrypted separately, each
-    /// with its own volume key), the state (an empty ext4, encrypted), then the table written
+    /// with its own volume key), the state (an empty ext4, encrypted; bound to both slots:
+    /// `bindState`), then the table written
     /// by sfdisk and each partition copied into place. Everything is made beside the output
     /// and renamed into place only when complete.
     func provisionVerity(_ request: Request, layout: VerityLayout, progress: ProgressSink?) throws {
@@ -151,6 +152,7 @@ public struct DiskProvisioner: Sendable {
         let slotA = try encryptedCopy(of: request.osImage, size: imageSize, uuid: slotAUUID, name: "root-a", tamper: request.tamperOffset)
         let slotB = try encryptedCopy(of: request.osImage, size: imageSize, uuid: layout.slotBUUID, name: "root-b", tamper: nil)
         let state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil)
+        try bindState(state, to: [slotA, slotB], passphrase: passphrase)
 
         let table = GPTDiskLayout(seed: slotAUUID, slotSize: imageSize + Int64(Self.headerReserve), stateSize: layout.stateSize + Int64(Self.headerReserve))
         let disk = folder.appendingPathComponent("disk.img")
@@ -165,6 +167,30 @@ public struct DiskProvisioner: Sendable {
         }
         if FileManager.default.fileExists(atPath: request.output.path) { try FileManager.default.removeItem(at: request.output) }
         try FileManager.default.moveItem(at: disk, to: request.output)
+    }
+
+    /// Binds the state to its roots: for each root slot, a key slot of the state whose key is
+    /// derived from that slot's volume key (`RootBoundKeys.statePassphrase`), which is how the
+    /// unlocker opens the state. The derived key is 256 bits of a secret: PBKDF2 with few
+    /// iterations is enough (Argon2 would only slow every boot). The passphrase authorises each
+    /// new slot from a file in RAM (/dev/shm where there is one) that is gone right after; the
+    /// new key arrives on standard input.
+    func bindState(_ state: URL, to roots: [URL], passphrase: Data) throws {
+        let shm = URL(fileURLWithPath: "/dev/shm")
+        let base = FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
+        let folder = base.appendingPathComponent("ownerboot-bind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let existing = folder.appendingPathComponent("passphrase")
+        guard FileManager.default.createFile(atPath: existing.path, contents: passphrase, attributes: [.posixPermissions: 0o600]) else {
+            throw DiskError.cryptsetupFailed(step: "bind the state to the root of", output: "cannot write a file in \(folder.path)")
+        }
+        for root in roots {
+            let key = RootBoundKeys.statePassphrase(rootVolumeKey: try LUKSHeaderDump.volumeKey(of: root, passphrase: passphrase, runner: runner))
+            let add = try runner.run("cryptsetup", ["luksAddKey", "--batch-mode", "--key-file", existing.path, "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000",
+                                                    state.path, "/dev/stdin"], stdin: key)
+            guard add.succeeded else { throw DiskError.cryptsetupFailed(step: "add the key bound to \(root.lastPathComponent) to the state of", output: add.stderrText) }
+        }
     }
 
     /// Copies `file` into `disk` at `offset` in 4 MiB chunks; refuses a file larger than `limit`.

@@ -51,6 +51,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
         /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
         case tpm2Resealed = "tpm2-resealed"
+        /// The tampered-root disk (a byte of slot A's superblock changed) plus the Clevis TPM2
+        /// token of `tpm2`: the token opens root and state, then verity refuses the root (a late
+        /// failure after a key was obtained without a person).
+        case tpm2TamperedRoot = "tpm2-tampered-root"
         /// The encrypted disk plus a Clevis TPM2 token sealed to the built ROM's predicted PCR 2
         /// on the normal path only (an armed normal boot): a fallback boot cannot open it.
         case tpm2Normal = "tpm2-normal"
@@ -61,6 +65,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// `tang`) and TPM2 sealed by the scenario's TPM device to the built ROM's predicted
         /// PCR 2, as `ownerboot disk --tang URL --tpm2 --threshold 2` enrols it.
         case sss
+        /// The encrypted disk (the passphrase prompt, no unlocking token) plus a TOTP secret
+        /// sealed by the scenario's TPM device to each boot path's predicted PCR 2 of the built
+        /// ROM, as `ownerboot totp enroll` seals it; `{totp}` is its code when a step runs.
+        case totp
     }
 
     /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host

@@ -47,7 +47,11 @@ import Testing
         let clevisKey = try ProcessRunner(environment: env).checked("clevis", ["luks", "pass", "-d", disk.path, "-s", "1"]).stdout
         #expect(!clevisKey.isEmpty)
         let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
-        #expect(String(decoding: token, as: UTF8.self).contains("\"ownerboot\":{\"generation\":7,\"path\":\"fallback\"}"))
+        // The tag: generation, path, the token's key slot with its MAC (RootBoundKeyTests checks
+        // it against ob-unlock -R), and the storage key's name, which ob-unlock below requires.
+        let member = try #require((try JSONSerialization.jsonObject(with: token) as? [String: Any])?[ClevisTokenTag.member] as? [String: Any])
+        #expect(member["generation"] as? Int == 7 && member["path"] as? String == "fallback" && member["slot"] as? Int == 1)
+        #expect((member["mac"] as? String)?.count == 64 && (member["srk"] as? String)?.hasPrefix("000b") == true, "\(member)")
         #expect(try ClevisBinder().tokenIDs(disk: disk) == [0])
         let ours = try ProcessRunner().run(unlock.path, ["-t", "\(port)"], stdin: token)
         #expect(ours.status == 0, "\(ours.stderrText)")

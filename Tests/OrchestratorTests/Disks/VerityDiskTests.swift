@@ -57,6 +57,16 @@ import Testing
             #expect(try DiskProvisioner().checkPassphrase(disk: slice, passphrase: Data("correct horse".utf8)))
         }
         #expect(bytes.range(of: Data("ownerboot-plaintext-marker".utf8)) == nil)
+        // The state is bound to each root slot: the key derived from slot A's volume key, and the
+        // one from slot B's, open it (as the unlocker opens it); a made-up key does not.
+        let slices = expected.partitions.map { dir.appendingPathComponent("part-\($0.uuid)") }
+        for (partition, slice) in zip(expected.partitions, slices) { try bytes.subdata(in: Int(partition.offset)..<Int(partition.offset + partition.size)).write(to: slice) }
+        for root in slices.prefix(2) {
+            let key = RootBoundKeys.statePassphrase(rootVolumeKey: try LUKSHeaderDump.volumeKey(of: root, passphrase: Data("correct horse".utf8), runner: ProcessRunner()))
+            #expect(try DiskProvisioner().checkPassphrase(disk: slices[2], passphrase: key))
+            #expect(try !DiskProvisioner().checkPassphrase(disk: root, passphrase: key))
+        }
+        #expect(try !DiskProvisioner().checkPassphrase(disk: slices[2], passphrase: Data(String(repeating: "0", count: 64).utf8)))
         // The tamper option (the tampered-root scenario's disk) changes a copy, never the
         // OS image in the store.
         let before = try SHA256Digest.hex(fileAt: image)

@@ -52,6 +52,7 @@ struct UnlockerRoot {
             try write("stub/luks/\(device)/passphrase", Self.passphrase)
             try write("stub/luks/\(device)/volume-key", volumeKey + "\n")
         }
+        try write("stub/luks/vda2/bound-key", "bound-to:volume-key-of-root\n")
         try write("stub/verity-hash", Self.rootHash + "\n")
         for dir in ["sbin", "var/lib/demo", "etc", "run", "dev"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent("stub/os/\(dir)"), withIntermediateDirectories: true)

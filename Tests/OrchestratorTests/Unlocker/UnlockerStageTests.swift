@@ -10,6 +10,7 @@ import Testing
 
     static let prompt = "ownerboot: enter passphrase for /dev/vda1 (try "
     static let started = "ownerboot: verity root \(Root.rootHash) verified on /dev/vda1 (metadata read; every later block checked as it is read), state on /dev/vda2; starting the OS"
+    static let stateBound = "ownerboot: unlocked /dev/vda2 (the state) with the key bound to the root"
     static let rescueShell = "ownerboot: rescue shell (the OS was not started; no container is open; 'poweroff -f' turns the machine off)"
 
     // MARK: the passphrase
@@ -24,12 +25,17 @@ import Testing
             "ownerboot: looking for the encrypted root (LUKS UUID \(Root.rootUUID))",
             "ownerboot: no Clevis token on /dev/vda1",
             Self.prompt + "1 of 3): ",
+            Self.stateBound,
             "ownerboot: checking the root against verity root hash \(Root.rootHash)",
             Self.started,
         ]), "\(run.console)")
         #expect(run.lines(Self.prompt).count == 1 && run.lines("ownerboot: wrong passphrase").isEmpty)
-        // One passphrase opened both, the root first; echo was off while it was typed.
-        #expect(run.calls("cryptsetup open") == ["cryptsetup open --key-file=- /dev/vda1 root", "cryptsetup open --key-file=- /dev/vda2 state"])
+        // The passphrase yields the root's volume key, which opens it; the key derived from it
+        // opens the state (bound to this root); echo was off while it was typed.
+        #expect(run.calls("cryptsetup open") == ["cryptsetup open --volume-key-file /run/ob-volume-keys/root /dev/vda1 root", "cryptsetup open --volume-key-file /run/ob-volume-keys/state /dev/vda2 state"])
+        #expect(run.calls("ob-unlock") == ["ob-unlock -s /run/ob-volume-keys/root"])
+        // No volume key stays in RAM once both are open (no hand-over here).
+        #expect(!root.exists("run/ob-volume-keys"))
         #expect(run.calls("stty") == ["stty -echo", "stty echo"])
         #expect(!run.console.contains(Root.passphrase))
         // Verified first through the checking mapping, then the OS on the restarting one.
@@ -56,7 +62,7 @@ import Testing
             "ownerboot: could not unlock /dev/vda1 after 3 tries",
             Self.rescueShell,
         ]), "\(run.console)")
-        #expect(run.calls("cryptsetup open").count == 3)
+        #expect(run.calls("cryptsetup luksDump --dump-volume-key").count == 3 && run.calls("cryptsetup open").isEmpty)
         #expect(run.calls("stty") == ["stty -echo", "stty echo", "stty -echo", "stty echo", "stty -echo", "stty echo"])
         #expect(run.rescued && !run.switchedRoot && run.calls("veritysetup").isEmpty && run.calls("mount -t ext4").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: root.url("dev/mapper/root").path))
@@ -70,13 +76,43 @@ import Testing
         #expect(run.lines.contains(Self.started) && run.switchedRoot && !run.rescued, "\(run.console)")
     }
 
-    @Test func aPassphraseThatOpensTheRootButNotTheStateIsARescue() throws {
+    static let notThisRootsState = "ownerboot: the state partition /dev/vda2 does not open with the key bound to the root on /dev/vda1: it is not this root's state; not mounting it"
+
+    @Test func aStateWithoutTheKeyBoundToTheRootIsARescue() throws {
         let root = try Root()
         defer { root.remove() }
+        try FileManager.default.removeItem(at: root.url("stub/luks/vda2/bound-key"))
         try root.write("stub/luks/vda2/passphrase", "another passphrase")
         let run = try root.boot(typing: [Root.passphrase])
-        #expect(run.printed(["ownerboot: the passphrase opened /dev/vda1 but not /dev/vda2", Self.rescueShell]), "\(run.console)")
-        #expect(run.rescued && !run.switchedRoot && run.calls("veritysetup").isEmpty)
+        #expect(run.printed([Self.notThisRootsState, Self.rescueShell]), "\(run.console)")
+        #expect(run.rescued && !run.switchedRoot && run.calls("veritysetup").isEmpty && run.calls("mount -t ext4").isEmpty)
+        // The rescue closed the root the passphrase had opened.
+        #expect(!root.exists("dev/mapper/root") && run.calls.contains("cryptsetup close root"))
+    }
+
+    @Test func anAttackersStateWithATokenOfItsOwnIsNeverOpenedByIt() throws {
+        // Disk position: the state partition replaced by a container with the state's UUID whose
+        // token opens it (a tang server of the attacker's); it holds no key bound to the root.
+        let root = try Root()
+        defer { root.remove() }
+        try FileManager.default.removeItem(at: root.url("stub/luks/vda2/bound-key"))
+        try root.write("stub/luks/vda2/passphrase", "the attacker's")
+        try root.write("stub/luks/vda2/tokens", "  0: clevis\n")
+        try root.write("stub/luks/vda2/token-0", "{\"type\":\"clevis\",\"opens\":true}\n")
+        try root.write("stub/luks/vda2/token-opens", "")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed([Self.notThisRootsState, Self.rescueShell]), "\(run.console)")
+        #expect(run.calls("ob-unlock -o /dev/vda2").isEmpty && run.calls("cryptsetup token export --token-id 0 /dev/vda2").isEmpty)
+        #expect(!run.switchedRoot && !root.exists("dev/mapper/state"))
+    }
+
+    @Test func aStateFromBeforeTheBindingOpensWithTheRootsPassphrase() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try FileManager.default.removeItem(at: root.url("stub/luks/vda2/bound-key"))
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed(["ownerboot: unlocked /dev/vda2 (the state) with the passphrase: it holds no key bound to the root yet", Self.started]), "\(run.console)")
+        #expect(run.switchedRoot)
     }
 
     // MARK: a key file
@@ -87,9 +123,9 @@ import Testing
         try root.write("etc/disk.key", Root.passphrase)
         let run = try root.boot()
         #expect(run.lines(Self.prompt).isEmpty && run.lines("ownerboot: the key file").isEmpty, "\(run.console)")
-        #expect(run.calls("cryptsetup open") == ["cryptsetup open --key-file=- /dev/vda1 root", "cryptsetup open --key-file=- /dev/vda2 state"])
+        #expect(run.calls("cryptsetup open") == ["cryptsetup open --volume-key-file /run/ob-volume-keys/root /dev/vda1 root", "cryptsetup open --volume-key-file /run/ob-volume-keys/state /dev/vda2 state"])
         // Nothing left locked: neither the tokens nor the console were asked.
-        #expect(run.calls("cryptsetup luksDump").isEmpty && run.calls("stty").isEmpty)
+        #expect(run.calls("cryptsetup luksDump /dev").isEmpty && run.calls("stty").isEmpty)
         #expect(run.lines.contains(Self.started) && run.switchedRoot)
     }
 
@@ -100,7 +136,6 @@ import Testing
         let run = try root.boot(typing: [Root.passphrase])
         #expect(run.printed([
             "ownerboot: the key file did not open /dev/vda1",
-            "ownerboot: the key file did not open /dev/vda2",
             "ownerboot: no Clevis token on /dev/vda1",
             Self.prompt + "1 of 3): ",
             Self.started,
@@ -127,10 +162,11 @@ import Testing
         let run = try root.boot()
         #expect(run.printed([
             "ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 0)",
-            "ownerboot: unlocked /dev/vda2 without a passphrase (Clevis token 0)",
+            Self.stateBound,
             Self.started,
         ]), "\(run.console)")
-        #expect(run.lines(Self.prompt).isEmpty && run.calls("ob-unlock") == ["ob-unlock -o /dev/vda1 root", "ob-unlock -o /dev/vda2 state"])
+        // The state's own token is never used: its key is bound to the root.
+        #expect(run.lines(Self.prompt).isEmpty && run.calls("ob-unlock") == ["ob-unlock -o /dev/vda1 root", "ob-unlock -R /run/ob-volume-keys/root /run/ob-dump.txt", "ob-unlock -s /run/ob-volume-keys/root"])
         #expect(run.switchedRoot)
     }
 
@@ -141,18 +177,19 @@ import Testing
         try root.write("stub/luks/vda1/token-0", "{\"type\":\"clevis\"}\n")
         let run = try root.boot(typing: [Root.passphrase])
         #expect(run.printed(["ownerboot: Clevis token 0: tang is not reachable", Self.prompt + "1 of 3): ", Self.started]), "\(run.console)")
-        // The state's token is not tried: the passphrase opens it anyway.
-        #expect(run.calls("ob-unlock") == ["ob-unlock -o /dev/vda1 root"] && run.calls("cryptsetup luksDump") == ["cryptsetup luksDump /dev/vda1"])
+        // The state opens with the key bound to the root.
+        #expect(run.calls("ob-unlock") == ["ob-unlock -o /dev/vda1 root", "ob-unlock -s /run/ob-volume-keys/root"] && run.lines.contains(Self.stateBound))
         #expect(run.switchedRoot)
     }
 
     /// vda1 with two ownerboot TPM2 tokens: 0 sealed for generation 6 (key slot 1), which no
-    /// longer unseals, and 1 sealed for generation 7 (key slot 2), which does.
+    /// longer unseals, and 1 sealed for generation 7 (key slot 2), which does; both tags
+    /// authentic (the stub's mac for vda1's volume key; the real one: DerivedKeyTests).
     static func addGenerationTokens(to root: Root) throws {
         try root.write("stub/luks/vda1/keyslots", "  0: luks2\n  1: luks2\n  2: luks2\n")
         try root.write("stub/luks/vda1/tokens", "  0: clevis\n  1: clevis\n")
-        try root.write("stub/luks/vda1/token-0", #"{"type":"clevis","keyslots":["1"],"ownerboot":{"generation":6}}"# + "\n")
-        try root.write("stub/luks/vda1/token-1", #"{"type":"clevis","keyslots":["2"],"ownerboot":{"generation":7},"opens":true}"# + "\n")
+        try root.write("stub/luks/vda1/token-0", #"{"type":"clevis","keyslots":["1"],"ownerboot":{"generation":6,"path":"fallback","slot":1,"mac":"good-for-volume-key-of-root"}}"# + "\n")
+        try root.write("stub/luks/vda1/token-1", #"{"type":"clevis","keyslots":["2"],"ownerboot":{"generation":7,"path":"fallback","slot":2,"mac":"good-for-volume-key-of-root"},"opens":true}"# + "\n")
     }
 
     @Test func aTokenSealedForTheBootedGenerationRetiresTheOlderOnesWithTheirKeySlots() throws {
@@ -165,12 +202,42 @@ import Testing
             "ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 1)",
             "ownerboot: retired Clevis token 0 (sealed for generation 6) and its key slot 1",
             "ownerboot: key slots now: 0 2 ",
-            "ownerboot: no Clevis token on /dev/vda2",
-            Self.prompt.replacingOccurrences(of: "vda1", with: "vda2") + "1 of 3): ",
+            Self.stateBound,
             Self.started,
         ]), "\(run.console)")
         #expect(run.calls.contains("cryptsetup token remove --token-id 0 /dev/vda1") && run.calls.contains("cryptsetup luksKillSlot -q /dev/vda1 1"))
         #expect(!root.exists("stub/luks/vda1/token-0") && root.exists("stub/luks/vda1/token-1") && run.switchedRoot)
+    }
+
+    @Test func aForgedTokenNeverKillsAKeySlot() throws {
+        // Disk position: a token that claims the passphrase's key slot 0 for an old generation,
+        // its tag's mac made up; and one whose tag is authentic but names another slot than
+        // its keyslots (the stub's -R checks only the mac; DerivedKeyTests checks the rest).
+        let root = try Root()
+        defer { root.remove() }
+        try Self.addGenerationTokens(to: root)
+        try root.write("stub/luks/vda1/tokens", "  0: clevis\n  1: clevis\n  2: clevis\n")
+        try root.write("stub/luks/vda1/token-2", #"{"type":"clevis","keyslots":["0"],"ownerboot":{"generation":1,"path":"fallback","slot":0,"mac":"made-up"}}"# + "\n")
+        let run = try root.boot()
+        #expect(run.printed([
+            "ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 1)",
+            "ownerboot: retired Clevis token 0 (sealed for generation 6) and its key slot 1",
+            "ownerboot: keeping Clevis token 2: the token's ownerboot tag is not authentic",
+            "ownerboot: key slots now: 0 2 ",
+        ]), "\(run.console)")
+        // Slot 0 (the passphrase's) stays, and so does the forged token: only an authentic one goes.
+        #expect(run.calls("cryptsetup luksKillSlot") == ["cryptsetup luksKillSlot -q /dev/vda1 1"] && root.exists("stub/luks/vda1/token-2"))
+        #expect(run.switchedRoot)
+    }
+
+    @Test func aTokenWhoseOwnTagIsNotAuthenticRetiresNothing() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try Self.addGenerationTokens(to: root)
+        try root.write("stub/luks/vda1/token-1", #"{"type":"clevis","keyslots":["2"],"ownerboot":{"generation":7,"path":"fallback","slot":2,"mac":"made-up"},"opens":true}"# + "\n")
+        let run = try root.boot()
+        #expect(run.lines.contains("ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 1)"), "\(run.console)")
+        #expect(run.calls("cryptsetup luksKillSlot").isEmpty && run.calls("cryptsetup token remove").isEmpty && run.switchedRoot)
     }
 
     @Test func aTokenSealedForAnOlderGenerationThanTheBootedOneRetiresNothing() throws {
@@ -298,7 +365,9 @@ import Testing
             "ownerboot: verity root \(Root.rootHash) verified on /dev/vda1; handing over to the OS kernel \(kernel) (sha256 ",
         ]), "\(run.console)")
         // The passphrase yields each volume key (kept for stage 2), which opens the container.
+        // (The two plain dumps: the Clevis tokens, then the TOTP tokens before the prompt.)
         #expect(run.calls("cryptsetup") .filter { !$0.hasPrefix("cryptsetup luksUUID") } == [
+            "cryptsetup luksDump /dev/vda1",
             "cryptsetup luksDump /dev/vda1",
             "cryptsetup luksDump --dump-volume-key --volume-key-file /run/ob-volume-keys/root --batch-mode --key-file=- /dev/vda1",
             "cryptsetup open --volume-key-file /run/ob-volume-keys/root /dev/vda1 root",
@@ -360,11 +429,11 @@ import Testing
             Self.prompt + "1 of 3): ",
             Self.started,
         ]), "\(run.console)")
-        // The state opened with its kept key; the passphrase was needed for the root only.
+        // The passphrase was needed for the root only; the state opened with its kept key.
         #expect(run.calls("cryptsetup open") == [
             "cryptsetup open --volume-key-file /etc/ownerboot/volume-keys/root /dev/vda1 root",
+            "cryptsetup open --volume-key-file /run/ob-volume-keys/root /dev/vda1 root",
             "cryptsetup open --volume-key-file /etc/ownerboot/volume-keys/state /dev/vda2 state",
-            "cryptsetup open --key-file=- /dev/vda1 root",
         ])
         #expect(run.switchedRoot)
     }
@@ -473,6 +542,6 @@ import Testing
         #expect(run.lines("ownerboot: firmware half").isEmpty && run.calls("veritysetup").isEmpty)
         #expect(run.calls.contains("mount -t ext4 -o ro /dev/mapper/root /mnt/root") && run.switchedRoot)
         // Only the root is a container here: the state is a verity OS's.
-        #expect(run.calls("cryptsetup open") == ["cryptsetup open --key-file=- /dev/vda1 root"])
+        #expect(run.calls("cryptsetup open") == ["cryptsetup open --volume-key-file /run/ob-volume-keys/root /dev/vda1 root"])
     }
 }

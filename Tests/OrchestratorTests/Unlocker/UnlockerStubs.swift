@@ -58,6 +58,8 @@ enum UnlockerStubs {
         right_key() {
             key=$(cat)
             [ -f "$(luks "$1")/passphrase" ] && [ "$key" = "$(cat "$(luks "$1")/passphrase")" ] && return 0
+            # The state's key bound to the root (ob-unlock -s of the root's volume key).
+            [ -f "$(luks "$1")/bound-key" ] && [ "$key" = "$(cat "$(luks "$1")/bound-key")" ] && return 0
             echo "No key available with this passphrase." >&2
             exit 2
         }
@@ -122,14 +124,25 @@ enum UnlockerStubs {
         """#),
         ("ob-unlock", #"""
         #!/bin/sh
-        # ob-unlock -o DEVICE NAME < token: the token opens DEVICE when /stub/luks/<device>/token-opens
+        # ob-unlock -o DEVICE NAME < token: the token yields DEVICE's volume key when /stub/luks/<device>/token-opens
         # exists or the token says "opens":true; otherwise tang is not reachable (status 4).
         echo "ob-unlock $*" >>/log/calls
+        # -s VKFILE: the state's key derived from the root's volume key.
+        if [ "$1" = -s ]; then printf 'bound-to:%s' "$(cat "$2")"; exit 0; fi
+        # -R VKFILE DUMP < token: a tag is authentic when it says "mac":"good-for-<volume key>";
+        # prints its generation, path and slot.
+        if [ "$1" = -R ]; then
+            token=$(cat)
+            case "$token" in *"\"mac\":\"good-for-$(cat "$2")\""*) ;; *) echo "ob-unlock: the token's ownerboot tag is not authentic" >&2; exit 1;; esac
+            gen=$(echo "$token" | sed -n 's/.*"generation":\([0-9]*\).*/\1/p') slot=$(echo "$token" | sed -n 's/.*"slot":\([0-9]*\).*/\1/p')
+            echo "$gen fallback $slot"; exit 0
+        fi
         # -x PCR FILE: the extend (the cap) succeeds unless /stub/tpm-refuses exists.
         if [ "$1" = -x ]; then [ -e /stub/tpm-refuses ] && exit 1; echo "extended PCR $2" >>/log/tpm; exit 0; fi
         [ "$1" = -o ] || exit 1
         [ -e "/stub/luks/${2##*/}/token-opens" ] || grep -q '"opens":true' || exit 4
-        echo "$2" >"/dev/mapper/$3"
+        # The unlocker always sets OB_VOLUME_KEY_FILE: the key yields the volume key there.
+        cp "/stub/luks/${2##*/}/volume-key" "$OB_VOLUME_KEY_FILE"
         """#),
     ]
 }

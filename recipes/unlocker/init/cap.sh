@@ -32,7 +32,7 @@ close_all() {
     # shellcheck disable=SC2034 # unlock.sh's passphrase, wiped here
     passphrase=
     rm -rf /run/ob-volume-keys /etc/ownerboot/volume-keys /run/stage2 /run/stage2.cpio /run/stage2.modules \
-        /run/ob-token.json /run/ob-old.json /run/ob-cmdline /tmp/cryptsetup.err /tmp/verity.err
+        /run/ob-token.json /run/ob-old.json /run/ob-tag.err /run/ob-dump.txt /run/ob-cmdline /tmp/verity.err
     for mount in /mnt/root/run/ownerboot/state /mnt/root/run /mnt/root/etc /mnt/root/var /mnt/state /mnt/root; do
         grep -q " $mount " /proc/mounts 2>/dev/null && umount "$mount" 2>/dev/null
     done

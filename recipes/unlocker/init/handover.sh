@@ -13,12 +13,16 @@ resume_stage2() {
     fi
 }
 
-# keep_volume_keys: stage 1 of a kexec hand-over keeps each container's volume key in RAM, in
-# vkdir, for stage 2 (vkdir stays empty otherwise).
+# keep_volume_keys: the containers' volume keys go to vkdir (RAM, 0700) as they open: the state's
+# key and the token tags are derived from the root's. Stage 1 of a kexec hand-over (handover=1)
+# passes them to stage 2; otherwise unlock removes them once the state is open.
 keep_volume_keys() {
-    vkdir=
+    vkdir=/run/ob-volume-keys
     # shellcheck disable=SC2174 # /run is there: -p makes only the last folder, which -m covers
-    [ "$kexec" = 1 ] && [ ! -d "$keys" ] && { vkdir=/run/ob-volume-keys; mkdir -p -m 0700 $vkdir; }
+    mkdir -p -m 0700 $vkdir
+    handover=
+    [ "$kexec" = 1 ] && [ ! -d "$keys" ] && handover=1
+    return 0
 }
 
 # rearm: a good boot; the next one may try the normal firmware set again (ownerboot-rearm,

@@ -43,7 +43,8 @@ capped=
 # Stage 2 (under the OS's own kernel): stage 1 left the volume keys and the module list here.
 keys=/etc/ownerboot/volume-keys
 resume_stage2
-# Stage 1 of a kexec hand-over keeps each container's volume key in RAM for stage 2 (vkdir).
+# The volume keys go to RAM (vkdir) as the containers open; stage 1 of a kexec hand-over
+# (handover) keeps them for stage 2.
 keep_volume_keys
 # What the firmware says it is (its manifest's values on the command line), for the console.
 echo "ownerboot: booting board=$board generation=$generation set=$set_hash"
@@ -55,7 +56,7 @@ unlock
 if [ -n "$verity" ]; then
     verify_root
     # Stage 1 of a kexec board ends here: the OS kernel starts with a stage-2 initramfs.
-    [ -n "$vkdir" ] && kexec_os
+    [ -n "$handover" ] && kexec_os
     mount_state
     # systemd's /sbin/init is an absolute symlink: it resolves only inside the new root.
     [ -x /mnt/root/sbin/init ] || [ -L /mnt/root/sbin/init ] || rescue "the root file system has no /sbin/init"

@@ -1,8 +1,12 @@
 # shellcheck shell=sh
-# Opening the LUKS2 containers: the root (slot A) and, for a verity OS, the writable state.
-# Key sources, in order: the volume keys stage 1 kept (stage 2 only), a key file, the Clevis
-# tokens (TPM2, tang: ob-unattended), then one passphrase, three tries, for whatever is still
-# locked. closed lists the containers still locked ("DEVICE:NAME" pairs), in order.
+# Opening the LUKS2 containers: the root (slot A), then, for a verity OS, the writable state.
+# The root's key sources, in order: the volume key stage 1 kept (stage 2 only), a key file, the
+# Clevis tokens (TPM2, tang: ob-unattended), then the passphrase, three tries. Every source
+# yields the root's volume key first (into vkdir, RAM only; one PBKDF run, as open's), which
+# opens the container. The state then opens only with the key derived from that volume key
+# (bound to this root: `ownerboot disk` enrols it), or with the passphrase a person typed for the
+# root this boot; never with a token of its own, which whoever writes the disk could have put
+# there for a tang server of theirs. closed lists the containers still locked ("DEVICE:NAME").
 
 # still_closed: drops the containers that are open now (their /dev/mapper/NAME exists).
 still_closed() {
@@ -19,34 +23,28 @@ each_closed() {
     done
 }
 
-# open_luks DEVICE NAME: opens it with the key material on standard input. Before a hand-over
-# the key yields the volume key first (one PBKDF run, as open's), which then opens the container.
+# open_luks DEVICE NAME: opens it with the key material on standard input, through its volume
+# key, which stays in vkdir (the state's key and the token tags are derived from the root's; a
+# kexec hand-over passes both to stage 2).
 open_luks() {
-    if [ -n "$vkdir" ]; then
-        cryptsetup luksDump --dump-volume-key --volume-key-file "$vkdir/$2" --batch-mode --key-file=- "$1" >/dev/null \
-            && cryptsetup open --volume-key-file "$vkdir/$2" "$1" "$2"
-    else
-        cryptsetup open --key-file=- "$1" "$2"
-    fi
+    cryptsetup luksDump --dump-volume-key --volume-key-file "$vkdir/$2" --batch-mode --key-file=- "$1" >/dev/null \
+        && cryptsetup open --volume-key-file "$vkdir/$2" "$1" "$2"
 }
 
-# The key sources for each_closed: a failure is named and the next container is tried, except
-# for the tokens, where the first container without one ends the round (the root first: if it
-# needs the passphrase anyway, the same passphrase opens the state; no second wait for a tang
-# that is down).
+# The root's key sources, for each_closed: a failure is named.
 open_with_kept_key() {
-    [ -f "$keys/$2" ] && cryptsetup open --volume-key-file "$keys/$2" "$1" "$2" \
+    [ -f "$keys/$2" ] && cryptsetup open --volume-key-file "$keys/$2" "$1" "$2" && cp "$keys/$2" "$vkdir/$2" \
         || echo "ownerboot: the volume key from stage 1 did not open $1"
 }
 open_with_keyfile() {
     open_luks "$1" "$2" <"$keyfile" || echo "ownerboot: the key file did not open $1"
 }
 open_with_tokens() {
-    OB_VOLUME_KEY_FILE=${vkdir:+$vkdir/$2} ob-unattended "$1" "$2"
+    OB_VOLUME_KEY_FILE=$vkdir/$2 ob-unattended "$1" "$2"
 }
 
-# ask_passphrase: up to three tries on the console for the first container still locked; the
-# passphrase that opens it opens the others too (the disk was provisioned with one).
+# ask_passphrase: up to three tries on the console for the root. The passphrase stays (in this
+# shell only) until open_state has used it, and is wiped in unlock.
 ask_passphrase() {
     show_totp "$device"
     attempt=1
@@ -60,33 +58,55 @@ ask_passphrase() {
         stty echo 2>/dev/null
         echo
         if printf '%s' "$passphrase" | open_luks "${first%%:*}" "${first#*:}"; then
-            for pair in ${closed#"$first"}; do
-                printf '%s' "$passphrase" | open_luks "${pair%%:*}" "${pair#*:}" \
-                    || { passphrase=; rescue "the passphrase opened ${first%%:*} but not ${pair%%:*}"; }
-            done
             still_closed
         else
+            passphrase=
             echo "ownerboot: wrong passphrase (try $attempt of 3)"
             attempt=$((attempt + 1))
         fi
     done
-    passphrase=
 }
 
-# unlock: every container open, or rescue.
+# open_state: the state container, with stage 1's kept volume key (stage 2), else the key
+# derived from the root's volume key, else the passphrase typed for the root. None: rescue,
+# and the state is never mounted.
+open_state() {
+    if [ -f "$keys/state" ]; then
+        cryptsetup open --volume-key-file "$keys/state" "$state" state && cp "$keys/state" "$vkdir/state" && return 0
+        echo "ownerboot: the volume key from stage 1 did not open $state"
+    fi
+    if ob-unlock -s "$vkdir/root" | open_luks "$state" state 2>/dev/null; then
+        echo "ownerboot: unlocked $state (the state) with the key bound to the root"
+        return 0
+    fi
+    if [ -n "$passphrase" ] && printf '%s' "$passphrase" | open_luks "$state" state; then
+        echo "ownerboot: unlocked $state (the state) with the passphrase: it holds no key bound to the root yet"
+        return 0
+    fi
+    rescue "the state partition $state does not open with the key bound to the root on $device: it is not this root's state; not mounting it"
+}
+
+# unlock: the root open, then the state, or rescue. The volume keys stay in vkdir only before a
+# hand-over; no passphrase survives.
 unlock() {
-    closed="$device:root${state:+ $state:state}"
+    closed="$device:root"
+    passphrase=
     if [ -d "$keys" ]; then
         each_closed open_with_kept_key
-        rm -rf "$keys"
         still_closed
     fi
-    if [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
+    if [ -n "$closed" ] && [ -n "$keyfile" ] && [ -f "$keyfile" ]; then
         each_closed open_with_keyfile
         still_closed
     fi
-    each_closed open_with_tokens
+    [ -n "$closed" ] && each_closed open_with_tokens
     still_closed
-    ask_passphrase
+    [ -n "$closed" ] && ask_passphrase
     [ -z "$closed" ] || rescue "could not unlock ${closed%%:*} after 3 tries"
+    [ -n "$state" ] && open_state
+    passphrase=
+    rm -rf "$keys"
+    # Only a hand-over needs the volume keys any longer (kexec_os moves them to stage 2).
+    [ -n "$handover" ] || rm -rf "$vkdir"
+    return 0
 }

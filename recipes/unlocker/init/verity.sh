@@ -19,7 +19,7 @@ verify_root() {
     # Stage 1 of a hand-over reads only the OS kernel, its modules and /etc/ownerboot/kexec: a bad
     # block there is an I/O error it names (rescue shell), not a restart.
     restart=--restart-on-corruption
-    [ -n "$vkdir" ] && restart=
+    [ -n "$handover" ] && restart=
     veritysetup open /dev/mapper/root os /dev/mapper/root "$verity" --hash-offset="$verity_offset" ${restart:+"$restart"} 2>/tmp/verity.err \
         || { cat /tmp/verity.err; rescue "verity: could not open the root on $device with root hash $verity"; }
     mkdir -p /mnt/root /mnt/state

@@ -27,12 +27,16 @@
  * "srk" an enrolment pins in the token's "ownerboot" member; with it, the unseal's salt goes only
  * to that key)
  *        ob-unlock [-t PORT] [-V 1|2] -x PCR FILE   (before a kexec hand-over: extend PCR with
- * FILE's digest on /dev/tpm0, TPM 2.0 or 1.2 (-V, else sysfs); prints FILE's SHA-256)
+ * FILE's digest on /dev/tpm0, TPM 2.0 or 1.2 (-V, else sysfs); prints FILE's SHA-256; the
+ * unlocker's cap is -x 2 with its cap event)
+ *        ob-unlock -s VKFILE   (prints the state's key, derived from the root's volume key)
+ *        ob-unlock -R VKFILE DUMP < token.json   (prints "GENERATION PATH SLOT" when the token's
+ * ownerboot tag is authentic for the container whose volume key and luksDump text these are)
  *
  * Sources, one concern each: main.c (arguments, the token on standard input, -o), unlock.c (a
  * JWE: its pin's key, then AES-GCM), jwe.c (JWE parts and header), json.c (bounded lookups),
  * b64.c (base64url), tpm.c (TPM commands and responses), tang.c and http.c (the tang exchange),
- * sss.c (threshold shares), measure.c (-x). The Makefile holds the one set of hardening flags
+ * sss.c (threshold shares), measure.c (-x), derive.c (-s, -R). The Makefile holds the one set of hardening flags
  * the recipe, the host tests and the fuzz build all use; Fuzz/Unlocker holds the harnesses.
  */
 #include <fcntl.h>
@@ -43,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "derive.h"
 #include "jwe.h"
 #include "unlock.h"
 #include "util.h"
@@ -50,7 +55,7 @@
 #define TOKEN_LIMIT (256 * 1024)
 
 static int usage(void) {
-    return ob_error(OB_ERROR, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase] | ob-unlock [-t PORT] [-V 1|2] -x PCR FILE");
+    return ob_error(OB_ERROR, "usage: ob-unlock [-d DEVICE | -t PORT] [-o LUKSDEVICE NAME] < token.json [> passphrase] | ob-unlock [-t PORT] [-V 1|2] -x PCR FILE | ob-unlock -s VKFILE | ob-unlock -R VKFILE DUMP < token.json");
 }
 
 /* -o: hands the key to `cryptsetup open` through a pipe (cryptsetup runs only when there is a
@@ -63,9 +68,10 @@ static int open_with(const unsigned char *plain, size_t plainlen, const char *lu
     if (child == 0) {
         close(fds[1]);
         dup2(fds[0], 0);
-        /* Before a kexec hand-over (OB_VOLUME_KEY_FILE set by the unlocker), the key yields the
-         * volume key instead (one PBKDF run, as `open` costs); the unlocker opens the disk with
-         * it and passes it, in RAM, to the OS kernel's stage 2. The dump's text is not shown. */
+        /* With OB_VOLUME_KEY_FILE (the unlocker always sets it) the key yields the volume key
+         * instead (one PBKDF run, as `open` costs), into that RAM file: the unlocker opens the
+         * disk with it, derives the state's key and checks the token tags with it, and before a
+         * kexec hand-over passes it to the OS kernel's stage 2. The dump's text is not shown. */
         const char *vkfile = getenv("OB_VOLUME_KEY_FILE");
         if (vkfile && *vkfile) {
             int null = open("/dev/null", O_WRONLY);
@@ -90,7 +96,7 @@ static int open_with(const unsigned char *plain, size_t plainlen, const char *lu
 int main(int argc, char **argv) {
     const char *device = "/dev/tpmrm0", *luks = NULL, *name = NULL;
     int port = 0, major = 0, print_srk = 0;
-    const char *pcr = NULL, *measured = NULL, *given = NULL;
+    const char *pcr = NULL, *measured = NULL, *given = NULL, *state_vk = NULL, *tag_vk = NULL, *tag_dump = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-x") && i + 2 < argc) { pcr = argv[++i]; measured = argv[++i]; }
         else if (!strcmp(argv[i], "-V") && i + 1 < argc) major = atoi(argv[++i]);
@@ -98,16 +104,22 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-o") && i + 2 < argc) { luks = argv[++i]; name = argv[++i]; }
         else if (!strcmp(argv[i], "-n")) print_srk = 1;
+        else if (!strcmp(argv[i], "-s") && i + 1 < argc) state_vk = argv[++i];
+        else if (!strcmp(argv[i], "-R") && i + 2 < argc) { tag_vk = argv[++i]; tag_dump = argv[++i]; }
         else return usage();
     }
     /* Measuring extends a PCR: the TPM itself (/dev/tpm0, also a TPM 1.2), not the resource manager. */
     if (pcr) return ob_measure(given ? given : "/dev/tpm0", port, major, strtol(pcr, NULL, 10), measured);
     /* -n: the name of Clevis's ECC primary, which enrolment pins as the token's "srk". */
     if (print_srk) return ob_print_srk(device, port);
+    /* -s: the state's key, derived from the root's volume key (derive.c). */
+    if (state_vk) return ob_print_derived(state_vk, OB_STATE_LABEL);
     static char input[TOKEN_LIMIT + 1];
     size_t n = fread(input, 1, TOKEN_LIMIT, stdin);
     input[n] = 0;
     if (n == TOKEN_LIMIT) return ob_error(OB_ERROR, "the token is too large");
+    /* -R: is this token's ownerboot tag authentic (a key slot the unlocker may retire)? */
+    if (tag_vk) return ob_verify_tag(tag_vk, tag_dump, input);
     jwe_parts jwe;
     int status = jwe_from_luks_token(input, &jwe);
     if (status) return status;

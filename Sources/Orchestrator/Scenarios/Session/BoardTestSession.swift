@@ -36,8 +36,8 @@ public struct BoardTestSession: Sendable {
     public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        let disk = chosen.contains { $0.disk != .none && $0.disk != .tamperedRoot && $0.disk != .tamperedKernel } ? try makeTestDisk() : nil
-        let tampered = chosen.contains { $0.disk == .tamperedRoot } ? try makeTestDisk(tamper: .superblock) : nil
+        let disk = chosen.contains { ![.none, .tamperedRoot, .tamperedKernel, .tpm2TamperedRoot].contains($0.disk) } ? try makeTestDisk() : nil
+        let tampered = chosen.contains { $0.disk == .tamperedRoot || $0.disk == .tpm2TamperedRoot } ? try makeTestDisk(tamper: .superblock) : nil
         let tamperedKernel = chosen.contains { $0.disk == .tamperedKernel } ? try makeTestDisk(tamper: .kexecKernel) : nil
         var variables = artifacts.variables
         variables["passphrase"] = tests.qemu.testPassphrase
@@ -61,16 +61,18 @@ public struct BoardTestSession: Sendable {
                     }
                     var scenarioDisk: URL? = switch scenario.disk {
                     case .none: nil
-                    case .tamperedRoot: tampered
+                    case .tamperedRoot, .tpm2TamperedRoot: tampered
                     case .tamperedKernel: tamperedKernel
                     default: disk
                     }
                     if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed || scenario.disk == .tpm2Normal, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
+                    if scenario.disk == .tpm2TamperedRoot, let tampered { scenarioDisk = try self.enrolTPM2(scenario, testDisk: tampered) }
                     if scenario.disk == .tang, let disk { scenarioDisk = try self.enrolTang(scenario, testDisk: disk) }
                     if scenario.disk == .sss, let disk { scenarioDisk = try self.enrolSSS(scenario, testDisk: disk) }
                     let tpm = try self.startTPM(for: scenario)
                     defer { tpm?.close() }
                     var runner = runner
+                    if scenario.disk == .totp, let disk { (scenarioDisk, runner.clockVariables["totp"]) = try self.enrolTOTP(scenario, testDisk: disk) }
                     runner.variables.merge(try Self.pcrVariables(booted: rom, built: self.artifacts.rom, firmware: scenario.rom != .payload)) { $1 }
                     result = runner.run(scenario, rom: rom, disk: scenarioDisk, payload: payload, extraArguments: (tpm?.qemuArguments ?? []) + (try self.tangArguments(scenario)))
                 } catch {
