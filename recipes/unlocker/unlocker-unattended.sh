@@ -7,7 +7,7 @@ device=$1 name=$2
 [ -n "$OB_VOLUME_KEY_FILE" ] || { echo "ownerboot: ob-unattended needs OB_VOLUME_KEY_FILE"; exit 1; }
 # The kernel command line, read once (words, never file names): tang needs the network,
 # ownerboot.net=INTERFACE:ADDRESS:NETMASK; retire needs the generation that booted.
-cmdline=$(cat /proc/cmdline) booted= net=
+cmdline=$(cat /proc/cmdline) booted='' net=''
 set -f
 for word in $cmdline; do
     case "$word" in ownerboot.net=*) net=${word#*=};; ownerboot.generation=*) booted=${word#*=};; esac

@@ -20,9 +20,8 @@ keep_volume_keys() {
     vkdir=/run/ob-volume-keys
     # shellcheck disable=SC2174 # /run is there: -p makes only the last folder, which -m covers
     mkdir -p -m 0700 $vkdir
-    handover=
-    [ "$kexec" = 1 ] && [ ! -d "$keys" ] && handover=1
-    return 0
+    # shellcheck disable=SC2034 # main.sh and verity.sh read it
+    if [ "$kexec" = 1 ] && [ ! -d "$keys" ]; then handover=1; else handover=''; fi
 }
 
 # rearm: a good boot; the next one may try the normal firmware set again (ownerboot-rearm,
