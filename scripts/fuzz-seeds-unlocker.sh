@@ -21,7 +21,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-harnesses=(token jwe sss tang tpm)
+harnesses=(token jwe sss tang tpm derive)
 for h in "${harnesses[@]}"; do
     mkdir -p "$out/unlocker-$h"
     rm -f "$out/unlocker-$h"/seed-*
@@ -211,6 +211,15 @@ done
 printf 'POST /rec/nosuchkey HTTP/1.1\r\nContent-Type: application/jwk+json\r\nContent-Length: 2\r\n\r\n{}' |
     /usr/libexec/tangd "$tmp/tang" >"$out/unlocker-tang/seed-reply-unknown-key" 2>/dev/null || true
 printf 'GET /nothing HTTP/1.1\r\n\r\n' | /usr/libexec/tangd "$tmp/tang" >"$out/unlocker-tang/seed-reply-not-found" 2>/dev/null || true
+
+# --- derive (ob-unlock -R): a real luksDump with two key slots, a NUL, then a token ------------
+truncate -s 20M "$tmp/derive.luks"
+printf 'seed' | cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file - "$tmp/derive.luks"
+printf 'seed' >"$tmp/derive.pass"
+printf 'tok' | cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$tmp/derive.pass" "$tmp/derive.luks" /dev/stdin
+tag='"ownerboot":{"generation":6,"mac":"'$(printf '0f%.0s' $(seq 32))'","path":"fallback","slot":1,"srk":"000b00"}'
+{ cryptsetup luksDump "$tmp/derive.luks"; printf '\0{"jwe":{"protected":"e30"},"keyslots":["1"],%s,"type":"clevis"}' "$tag"; } >"$out/unlocker-derive/seed-luksdump-tag"
+{ cryptsetup luksDump "$tmp/derive.luks"; printf '\0{"keyslots":["0"],"type":"clevis"}'; } >"$out/unlocker-derive/seed-luksdump-untagged"
 
 for h in "${harnesses[@]}"; do
     printf 'fuzz-seeds-unlocker: unlocker-%-6s %3d seeds, %6d bytes\n' "$h" "$(find "$out/unlocker-$h" -type f | wc -l)" "$(cat "$out/unlocker-$h"/* | wc -c)"

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 swift_all=(fmap fmd cbfs-walk cbfs-edit self bzimage elf cpio ifd manifest decompress inspect)
-c_all=(unlocker-token unlocker-jwe unlocker-sss unlocker-tang unlocker-tpm)
+c_all=(unlocker-token unlocker-jwe unlocker-sss unlocker-tang unlocker-tpm unlocker-derive)
 all=("${swift_all[@]}" "${c_all[@]}")
 harnesses=("$@")
 [[ ${#harnesses[@]} -gt 0 ]] || harnesses=("${all[@]}")
