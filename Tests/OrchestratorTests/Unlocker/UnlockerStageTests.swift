@@ -282,8 +282,33 @@ import Testing
         defer { root.remove() }
         try FileManager.default.removeItem(at: root.url("stub/luks/vda2/uuid"))
         let run = try root.boot(typing: [Root.passphrase])
-        #expect(run.printed(["ownerboot: no state partition: no partition has LUKS UUID \(Root.stateUUID)", Self.rescueShell]), "\(run.console)")
+        #expect(run.printed(["ownerboot: no state partition: no partition of /dev/vda (the root's disk) has LUKS UUID \(Root.stateUUID)", Self.rescueShell]), "\(run.console)")
         #expect(run.lines(Self.prompt).isEmpty && run.rescued)
+    }
+
+    @Test func aSecondDeviceWithTheRootsUUIDIsRefusedByName() throws {
+        // Disk position: a USB stick (/dev/sdb1) carrying the root's public LUKS UUID.
+        let root = try Root()
+        defer { root.remove() }
+        try ProcessRunner(timeout: 30).checked("mknod", [root.url("dev/sdb1").path, "b", "8", "17"])
+        try root.write("stub/luks/sdb1/uuid", Root.rootUUID + "\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.printed(["ownerboot: two devices carry LUKS UUID \(Root.rootUUID): /dev/vda1 and /dev/sdb1; remove the one that is not this machine's disk", Self.rescueShell]), "\(run.console)")
+        #expect(run.lines(Self.prompt).isEmpty && run.calls("cryptsetup open").isEmpty)
+    }
+
+    @Test func aStatePartitionOnAnotherDiskIsNotTheRootsState() throws {
+        // The state's UUID only on a stick (/dev/sdb1): not looked at; the root's own disk has none.
+        let root = try Root()
+        defer { root.remove() }
+        try ProcessRunner(timeout: 30).checked("mknod", [root.url("dev/sdb1").path, "b", "8", "17"])
+        try FileManager.default.removeItem(at: root.url("stub/luks/vda2/uuid"))
+        try root.write("stub/luks/sdb1/uuid", Root.stateUUID + "\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains("ownerboot: no state partition: no partition of /dev/vda (the root's disk) has LUKS UUID \(Root.stateUUID)"), "\(run.console)")
+        // The root's search looked at the stick once; the state's search did not.
+        #expect(run.calls.filter { $0 == "cryptsetup luksUUID /dev/sdb1" }.count == 1)
+        #expect(run.rescued && run.calls("cryptsetup open").isEmpty)
     }
 
     @Test func withoutARootUUIDOnTheCommandLineNothingIsLookedFor() throws {
