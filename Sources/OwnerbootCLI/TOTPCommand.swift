@@ -35,7 +35,7 @@ struct TOTPCommand: ParsableCommand {
             global.bootstrapLogging()
             let board = try boardOption.load(global: global)
             // Refused before a secret is made: the x230's TPM 1.2 and the hp-abm's none cannot seal.
-            try ClevisEnrolment.checkTPM2(board: board)
+            if let family = board.tpm, family != "2.0" { throw TOTPError.noTPM2(board: board.name, tpm: family) }
             let roms = rom.isEmpty ? [DeviceDisk(board: board).defaultROM] : rom
             let enrolment = try TOTPEnrolment.forROMs(try roms.map { (try ImageFile.read($0), $0) })
             let totp: TOTP
@@ -55,6 +55,7 @@ struct TOTPCommand: ParsableCommand {
             }
             if enrolled.removed > 0 { print("removed \(enrolled.removed) ownerboot-totp token(s) of the old secret") }
             for line in enrolled.sealedTo { print("sealed the TOTP secret to \(line) in \(enrolled.containers.joined(separator: ", "))") }
+            for line in enrolled.alreadySealed { print("already sealed to \(line): kept") }
             guard let qr else { return print("the unlocker shows the same codes as before on the firmware(s) above") }
             print("""
 

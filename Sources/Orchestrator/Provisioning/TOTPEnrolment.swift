@@ -40,6 +40,9 @@ public struct TOTPEnrolment: Sendable, Equatable {
         public var sealedTo: [String]
         /// ownerboot-totp tokens removed first (--replace), over all containers.
         public var removed: Int
+        /// Seals left out when adding (`add`): every container already had a copy tagged for
+        /// that ROM generation and path.
+        public var alreadySealed: [String] = []
     }
 
     public var seals: [Seal]
@@ -62,18 +65,26 @@ public struct TOTPEnrolment: Sendable, Equatable {
     /// Seals `totp` once per seal with the TPM `tcti` (tpm2-tss syntax) and imports the tokens
     /// into every LUKS2 container of `disk`. A disk that already has ownerboot-totp tokens is
     /// refused unless `replace` (they are removed first: a new secret) or `add` (they stay: the
-    /// same secret sealed for another ROM). Nothing is written when the refusal comes.
+    /// same secret sealed for another ROM; a container that already has a copy tagged for the
+    /// same generation and path does not get a second). Nothing is written when the refusal comes.
     public func enrol(_ totp: TOTP, disk: URL, tcti: String, replace: Bool = false, add: Bool = false, runner: ProcessRunner = ProcessRunner(timeout: 120)) throws -> Enrolled {
-        // First a look without changing anything: an existing secret is refused before the TPM seals.
-        var enrolled: [Bool] = []
+        // First a look without changing anything: an existing secret is refused before the TPM
+        // seals; when adding, a copy tagged for the same ROM generation and path is not made twice.
+        var tagsPerContainer: [[ClevisTokenTag?]] = []
         let names = try LUKSContainers.forEachHeader(of: disk) { header in
-            enrolled.append(!(try Self.tokenIDs(in: header, runner: runner)).isEmpty)
+            tagsPerContainer.append(try Self.tokenIDs(in: header, runner: runner).map { try Self.tag(ofToken: $0, in: header, runner: runner) })
         }
-        let existing = zip(names, enrolled).filter(\.1).map(\.0)
+        let existing = zip(names, tagsPerContainer).filter { !$0.1.isEmpty }.map(\.0)
         if !existing.isEmpty && !replace && !add { throw TOTPError.alreadyEnrolled(disk: disk.path, containers: existing) }
-        let tokens = try seals.map { try Self.token(jwe: try Self.seal(totp, policy: $0.policy, tcti: tcti, runner: runner), tag: $0.tag) }
-        var removed = 0
+        func present(_ seal: Seal, in container: Int) -> Bool {
+            !replace && seal.tag != nil && tagsPerContainer[container].contains(seal.tag)
+        }
+        let needed = seals.indices.filter { index in tagsPerContainer.indices.contains { !present(seals[index], in: $0) } }
+        var tokens: [Int: Data] = [:]
+        for index in needed { tokens[index] = try Self.token(jwe: try Self.seal(totp, policy: seals[index].policy, tcti: tcti, runner: runner), tag: seals[index].tag) }
+        var removed = 0, container = 0
         let containers = try LUKSContainers.forEachHeader(of: disk) { header in
+            defer { container += 1 }
             if replace {
                 for id in try Self.tokenIDs(in: header, runner: runner) {
                     let result = try runner.run("cryptsetup", ["token", "remove", "--token-id", "\(id)", header.path])
@@ -81,12 +92,14 @@ public struct TOTPEnrolment: Sendable, Equatable {
                     removed += 1
                 }
             }
-            for token in tokens {
+            for index in needed where !present(seals[index], in: container) {
+                guard let token = tokens[index] else { continue }
                 let result = try runner.run("cryptsetup", ["token", "import", "--json-file", "-", header.path], stdin: token)
                 guard result.succeeded else { throw TOTPError.tokenFailed(step: "import an ownerboot-totp token into", disk: disk.path, output: result.stderrText) }
             }
         }
-        return Enrolled(containers: containers, sealedTo: seals.map(\.sealedTo), removed: removed)
+        let skipped = seals.indices.filter { !needed.contains($0) }
+        return Enrolled(containers: containers, sealedTo: needed.map { seals[$0].sealedTo }, removed: removed, alreadySealed: skipped.map { seals[$0].sealedTo })
     }
 
     /// The ids of the ownerboot-totp tokens in the LUKS2 file `header` (`cryptsetup luksDump`).
@@ -101,6 +114,16 @@ public struct TOTPEnrolment: Sendable, Equatable {
             if inTokens, parts.count == 2, parts[1].trimmingCharacters(in: .whitespaces) == tokenType, let id = Int(parts[0].trimmingCharacters(in: .whitespaces)) { ids.append(id) }
         }
         return ids
+    }
+
+    /// The ROM generation and boot path token `id` of the LUKS2 file `header` is tagged with, or nil.
+    static func tag(ofToken id: Int, in header: URL, runner: ProcessRunner) throws -> ClevisTokenTag? {
+        let exported = try runner.run("cryptsetup", ["token", "export", "--token-id", "\(id)", header.path])
+        guard exported.succeeded else { throw TOTPError.tokenFailed(step: "export token \(id) of", disk: header.path, output: exported.stderrText) }
+        guard let token = (try? JSONSerialization.jsonObject(with: exported.stdout)) as? [String: Any],
+              let tag = token[ClevisTokenTag.member] as? [String: Any],
+              let generation = tag["generation"] as? Int, let path = tag["path"] as? String else { return nil }
+        return ClevisTokenTag(generation: generation, path: path)
     }
 
     /// The compact JWE `clevis encrypt tpm2` makes of the secret (on its standard input) for

@@ -15,6 +15,8 @@ public enum TOTPError: UserFacingError, Equatable {
     case badSecret
     /// `qrencode` failed (or is not installed).
     case qrencodeFailed(output: String)
+    /// The board's TPM (board.toml `[board] tpm`) is not a TPM 2.0.
+    case noTPM2(board: String, tpm: String)
 
     public var message: String {
         switch self {
@@ -24,6 +26,7 @@ public enum TOTPError: UserFacingError, Equatable {
         case .tokenFailed(let step, let disk, let output): return "cryptsetup failed to \(step) \(disk):\n\(output)"
         case .badSecret: return "standard input holds no TOTP secret the unlocker can compute: give the base32 secret or the otpauth://totp/ URI `ownerboot totp enroll` showed (SHA1, 6 digits, 30 s, at least 128 bits)"
         case .qrencodeFailed(let output): return "qrencode could not draw the QR code: \(output)"
+        case .noTPM2(let board, let tpm): return "\(board) has \(tpm == "none" ? "no TPM" : "a TPM \(tpm)") (its board.toml): the TOTP secret is sealed with Clevis's tpm2 pin, which needs a TPM 2.0"
         }
     }
 
@@ -34,7 +37,8 @@ public enum TOTPError: UserFacingError, Equatable {
         case .sealFailed: return "check that clevis-tpm2 and tpm2-tools are installed (`bash scripts/setup.sh`) and the TPM in --tcti is reachable"
         case .tokenFailed: return "check that cryptsetup 2.4+ is installed and the disk is a LUKS2 disk `ownerboot disk` made (its header has room for a token)"
         case .badSecret: return "pipe the URI in: `printf '%s' 'otpauth://totp/…' | ownerboot totp enroll --secret-stdin …`"
-        case .qrencodeFailed: return "install qrencode (`bash scripts/setup.sh`); the secret is already sealed: run the command again with --replace to show a new one, or use the otpauth:// URI printed above"
+        case .qrencodeFailed: return "install qrencode (`bash scripts/setup.sh`): nothing was sealed or written yet; or use --json, which prints the otpauth:// URI without a QR code"
+        case .noTPM2: return "a TOTP code needs a TPM 2.0 board (qemu-x86 and boards like it); on this board the passphrase prompt stays as it is"
         }
     }
 }

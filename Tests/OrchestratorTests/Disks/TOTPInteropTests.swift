@@ -79,9 +79,15 @@ import Testing
         // --secret-stdin: the same secret for another ROM, beside (two paths here).
         _ = try TOTPEnrolment(seals: [seal, seal]).enrol(TOTP.random(), disk: disk, tcti: tcti, add: true)
         #expect(try TOTPEnrolment.tokenIDs(in: disk) == [0, 1, 2])
+        // The same secret for the same ROM generation and path again: nothing to add.
+        let tagged = TOTPEnrolment.Seal(policy: seal.policy, tag: ClevisTokenTag(generation: 4, path: "normal"), sealedTo: "gen 4")
+        let first = try TOTPEnrolment(seals: [tagged]).enrol(TOTP.random(), disk: disk, tcti: tcti, add: true)
+        let again = try TOTPEnrolment(seals: [tagged]).enrol(TOTP.random(), disk: disk, tcti: tcti, add: true)
+        #expect(first.sealedTo == ["gen 4"] && again.sealedTo.isEmpty && again.alreadySealed == ["gen 4"])
+        #expect(try TOTPEnrolment.tokenIDs(in: disk) == [0, 1, 2, 3])
         // --replace: the old ones go.
         let replaced = try enrolment.enrol(TOTP.random(), disk: disk, tcti: tcti, replace: true)
-        #expect(replaced.removed == 3)
+        #expect(replaced.removed == 4)
         #expect(try TOTPEnrolment.tokenIDs(in: disk).count == 1)
         // The passphrase's key slot is untouched.
         #expect(try ProcessRunner().run("cryptsetup", ["open", "--test-passphrase", "--key-file", "-", disk.path], stdin: Data("owner passphrase".utf8)).succeeded)
