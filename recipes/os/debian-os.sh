@@ -87,6 +87,31 @@ done
 mkdir -p "$root/etc/systemd/network"
 printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-wired.network"
 
+# What of /etc the device may change: the unlocker lays only these over the verified /etc (one
+# shell pattern per line, relative to /etc); anything else found in the state's /etc is set
+# aside at boot. A board's os-overlay may replace the file to allow more.
+mkdir -p "$root/etc/ownerboot"
+cat > "$root/etc/ownerboot/writable-etc" <<'EOF'
+# Made on the device at first boot (machine-id by systemd, the SSH host key by
+# ownerboot-ssh-hostkeys.service) or by systemd as it runs.
+machine-id
+adjtime
+.updated
+ssh/ssh_host_*
+# Users and passwords the owner changes on the device.
+passwd
+passwd-
+shadow
+shadow-
+group
+group-
+gshadow
+gshadow-
+subuid
+subgid
+.pwd.lock
+EOF
+
 # Host keys at first boot, into the device's writable /etc (the state partition's overlay).
 cat > "$root/etc/systemd/system/ownerboot-ssh-hostkeys.service" <<'EOF'
 [Unit]

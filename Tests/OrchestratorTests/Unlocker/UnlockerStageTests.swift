@@ -490,6 +490,37 @@ import Testing
         #expect(commandLine.contains("ownerboot.verity=\(Root.rootHash)") && run.calls.last == "ob-kexec -e")
     }
 
+    // MARK: the state's /etc
+
+    @Test func onlyWhatTheOSDeclaresWritableInEtcIsLaidOverIt() throws {
+        // OS-root position: before a reboot, something with root in the OS left a unit and a
+        // changed sshd_config in the writable /etc, to come back at the next boot.
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("stub/os/etc/ownerboot/writable-etc", "# made on the device\nmachine-id\nssh/ssh_host_*\n")
+        try root.write("mnt/state/etc/machine-id", "0123\n")
+        try root.write("mnt/state/etc/ssh/ssh_host_ed25519_key", "key\n")
+        try root.write("mnt/state/etc/ssh/sshd_config", "PermitRootLogin yes\n")
+        try root.write("mnt/state/etc/systemd/system/multi-user.target.wants/evil.service", "[Service]\n")
+        try root.write("mnt/state/etc/a name with spaces", "x\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains { $0.hasPrefix("ownerboot: set aside 3 entries of the state's /etc that the OS does not declare writable (the first: /etc/") }, "\(run.console)")
+        // The declared ones stay; the rest waits in refused-etc, out of the OS's sight.
+        #expect(root.exists("mnt/state/etc/machine-id") && root.exists("mnt/state/etc/ssh/ssh_host_ed25519_key"))
+        #expect(!root.exists("mnt/state/etc/ssh/sshd_config") && !root.exists("mnt/state/etc/systemd") && !root.exists("mnt/state/etc/a name with spaces"))
+        #expect(root.exists("mnt/state/refused-etc/ssh/sshd_config") && root.exists("mnt/state/refused-etc/systemd/system/multi-user.target.wants/evil.service"))
+        #expect(run.switchedRoot)
+    }
+
+    @Test func anOSWithoutTheDeclarationGetsTheWholeEtcOverlay() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try root.write("mnt/state/etc/ssh/sshd_config", "PermitRootLogin yes\n")
+        let run = try root.boot(typing: [Root.passphrase])
+        #expect(run.lines.contains("ownerboot: the OS declares no writable /etc (/mnt/root/etc/ownerboot/writable-etc): all of the state's /etc is laid over it"), "\(run.console)")
+        #expect(root.exists("mnt/state/etc/ssh/sshd_config") && !root.exists("mnt/state/refused-etc") && run.switchedRoot)
+    }
+
     // MARK: the cap: nothing unsealed survives the unlocker
 
     /// One Clevis token on each container (it opens where token-opens exists).
