@@ -9,7 +9,7 @@ import Support
 /// each ROM given — one copy per path, as `ClevisEnrolment.tpm2Tokens` seals the disk's tokens,
 /// so a new generation is resealed the same way, in advance, with that ROM — and each copy is
 /// a LUKS2 token of its own type in every LUKS2 container of the disk:
-/// `{"type":"ownerboot-totp","keyslots":[],"jwe":{…},"ownerboot":{"generation":N,"path":"…"}}`
+/// `{"type":"ownerboot-totp","keyslots":[],"jwe":{…},"ownerboot":{"generation":N,"path":"…","srk":"…"}}`
 /// (the JWE flattened as Clevis's own tokens hold it; no key slot: it opens nothing).
 /// The unlocker (init/totp.sh, ob-totp) has the TPM unseal it and shows the code; a firmware
 /// whose PCR 2 differs cannot. The secret reaches clevis on standard input only: it is never
@@ -80,8 +80,15 @@ public struct TOTPEnrolment: Sendable, Equatable {
             !replace && seal.tag != nil && tagsPerContainer[container].contains(seal.tag)
         }
         let needed = seals.indices.filter { index in tagsPerContainer.indices.contains { !present(seals[index], in: $0) } }
+        var sealing = runner
+        var environment = ProcessInfo.processInfo.environment
+        environment["TPM2TOOLS_TCTI"] = tcti
+        sealing.environment = environment
+        // The storage key the tpm2 pin seals under, pinned in the token as the Clevis tokens pin
+        // it: ob-totp salts its unseal session only to that key (nil: unpinned).
+        let srk = needed.isEmpty ? nil : try ClevisBinder(runner: runner).storageKeyName(runner: sealing)
         var tokens: [Int: Data] = [:]
-        for index in needed { tokens[index] = try Self.token(jwe: try Self.seal(totp, policy: seals[index].policy, tcti: tcti, runner: runner), tag: seals[index].tag) }
+        for index in needed { tokens[index] = try Self.token(jwe: try Self.seal(totp, policy: seals[index].policy, runner: sealing), tag: seals[index].tag, srk: srk) }
         var removed = 0, container = 0
         let containers = try LUKSContainers.forEachHeader(of: disk) { header in
             defer { container += 1 }
@@ -127,12 +134,8 @@ public struct TOTPEnrolment: Sendable, Equatable {
     }
 
     /// The compact JWE `clevis encrypt tpm2` makes of the secret (on its standard input) for
-    /// `policy`, sealed by the TPM `tcti`.
-    static func seal(_ totp: TOTP, policy: ClevisBinder.TPM2Policy, tcti: String, runner: ProcessRunner) throws -> String {
-        var sealing = runner
-        var environment = ProcessInfo.processInfo.environment
-        environment["TPM2TOOLS_TCTI"] = tcti
-        sealing.environment = environment
+    /// `policy`, sealed by the TPM `sealing`'s TPM2TOOLS_TCTI names.
+    static func seal(_ totp: TOTP, policy: ClevisBinder.TPM2Policy, runner sealing: ProcessRunner) throws -> String {
         // As ClevisBinder.bindTPM2: a TPM without a resource manager keeps what the last seal
         // left loaded; flush it first (best effort).
         for kind in ["--loaded-session", "--transient-object"] { _ = try? sealing.run("tpm2_flushcontext", [kind]) }
@@ -144,15 +147,17 @@ public struct TOTPEnrolment: Sendable, Equatable {
 
     /// The LUKS2 token for a compact JWE: the JWE flattened (RFC 7516 7.2.2, as `jose jwe fmt`
     /// writes it and Clevis's tokens hold it), the type first.
-    static func token(jwe compact: String, tag: ClevisTokenTag?) throws -> Data {
+    static func token(jwe compact: String, tag: ClevisTokenTag?, srk: String? = nil) throws -> Data {
         let parts = compact.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 5 else { throw TOTPError.sealFailed(output: "clevis did not print a compact JWE") }
         // Every part is base64url and every path a plain name: nothing in them needs escaping.
         let plain = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        guard (parts + [tag?.path ?? ""]).allSatisfy({ $0.allSatisfy(plain.contains) }) else { throw TOTPError.sealFailed(output: "clevis printed a JWE that is not base64url") }
+        guard (parts + [tag?.path ?? "", srk ?? ""]).allSatisfy({ $0.allSatisfy(plain.contains) }) else { throw TOTPError.sealFailed(output: "clevis printed a JWE that is not base64url") }
         func string(_ text: String) -> String { "\"\(text)\"" }
+        var members = tag.map { ["\"generation\":\($0.generation)", "\"path\":\(string($0.path))"] } ?? []
+        if let srk { members.append("\"srk\":\(string(srk))") }
         let jwe = "{\"ciphertext\":\(string(parts[3])),\"encrypted_key\":\(string(parts[1])),\"iv\":\(string(parts[2])),\"protected\":\(string(parts[0])),\"tag\":\(string(parts[4]))}"
-        let tagged = tag.map { ",\"\(ClevisTokenTag.member)\":{\"generation\":\($0.generation),\"path\":\(string($0.path))}" } ?? ""
+        let tagged = members.isEmpty ? "" : ",\"\(ClevisTokenTag.member)\":{" + members.joined(separator: ",") + "}"
         return Data("{\"type\":\"\(tokenType)\",\"keyslots\":[],\"jwe\":\(jwe)\(tagged)}".utf8)
     }
 

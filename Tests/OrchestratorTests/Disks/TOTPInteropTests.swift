@@ -37,7 +37,7 @@ import Testing
         #expect(try TOTPEnrolment.tokenIDs(in: disk) == [0])
         let token = try ProcessRunner().checked("cryptsetup", ["token", "export", "--token-id", "0", disk.path]).stdout
         let text = String(decoding: token, as: UTF8.self)
-        #expect(text.contains("\"type\":\"ownerboot-totp\"") && text.contains("\"keyslots\":[]") && text.contains("\"ownerboot\":{\"generation\":7,\"path\":\"fallback\"}"), "\(text)")
+        #expect(text.contains("\"type\":\"ownerboot-totp\"") && text.contains("\"keyslots\":[]") && text.contains("\"ownerboot\":{\"generation\":7,\"path\":\"fallback\",\"srk\":\"000b"), "\(text)")
         // The secret is sealed: it is not in the header in any plain form.
         let header = try Data(contentsOf: disk).prefix(16 << 20)
         #expect(header.range(of: Data(totp.secret)) == nil && header.range(of: Data(totp.base32.utf8)) == nil)
@@ -52,6 +52,12 @@ import Testing
         // Without -s: the system clock.
         let now = try ProcessRunner().run(obTOTP.path, ["-t", "\(port)"], stdin: token)
         #expect(totp.codes(around: Date()).contains(now.stdoutText.trimmingCharacters(in: .newlines)), "\(now.stdoutText) \(now.stderrText)")
+        // The storage key is pinned as in the Clevis tokens: another key's name gets no salt, no code.
+        let srk = try #require(text.range(of: "\"srk\":\"").map { String(text[$0.upperBound...].prefix(68)) })
+        #expect(srk.hasPrefix("000b") && srk.count == 68)
+        let otherKey = Data(text.replacingOccurrences(of: srk, with: "000b" + String(repeating: "0", count: 64)).utf8)
+        let pinned = try ProcessRunner().run(obTOTP.path, ["-t", "\(port)"], stdin: otherKey)
+        #expect(pinned.status != 0 && pinned.stdout.isEmpty, "\(pinned.stderrText)")
         // The unattended unlock never takes it for a key: not a Clevis token (exit 2).
         #expect(try ProcessRunner().run(obUnlock.path, ["-t", "\(port)"], stdin: token).status == 2)
 

@@ -1,7 +1,7 @@
 /* ownerboot's TOTP code (RFC 6238: HMAC-SHA1 over RFC 4226's counter, 30-second steps, six
  * digits) from a secret sealed to the firmware's predicted PCR 2, and the LUKS2 token that
  * holds it: {"type":"ownerboot-totp","keyslots":[],"jwe":{flattened JWE, Clevis's tpm2 pin},
- * "ownerboot":{"generation":N,"path":"fallback"}} (`ownerboot totp enroll` writes it). */
+ * "ownerboot":{"generation":N,"path":"fallback","srk":HEX}} (`ownerboot totp enroll` writes it). */
 #ifndef OB_TOTP_H
 #define OB_TOTP_H
 
@@ -13,8 +13,8 @@
 #define TOTP_PERIOD 30
 #define TOTP_DIGITS 6
 
-/* The JWE of an ownerboot-totp token: OB_OK, OB_UNHANDLED when the token is of another type,
- * OB_ERROR when its JWE lacks a part. */
+/* The JWE of an ownerboot-totp token (srk from its "ownerboot" member, as a Clevis token's):
+ * OB_OK, OB_UNHANDLED when the token is of another type, OB_ERROR when its JWE lacks a part. */
 int totp_jwe_from_token(const char *token, jwe_parts *out);
 
 /* The JWE's pin is Clevis's tpm2 (the only pin that says which firmware runs): OB_OK, or
