@@ -26,6 +26,9 @@ public struct DiskProvisioner: Sendable {
         /// Tests only: the byte at this offset of slot A's image is inverted before it is
         /// encrypted (a tampered root the unlocker must refuse).
         public var tamperOffset: Int64?
+        /// Tests only: the state is an attacker's, swapped in: encrypted with another passphrase
+        /// and holding no key bound to the root (the unlocker must not mount it).
+        public var foreignState = false
 
         public init(osImage: URL, passphraseFile: URL, output: URL, luksUUID: String? = nil, keyFile: URL? = nil) {
             self.osImage = osImage
@@ -113,7 +116,7 @@ public struct DiskProvisioner: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
 
-        func encryptedCopy(of source: URL?, size: Int64, uuid: String, name: String, tamper: Int64?) throws -> URL {
+        func encryptedCopy(of source: URL?, size: Int64, uuid: String, name: String, tamper: Int64?, passphrase: Data = passphrase) throws -> URL {
             let file = folder.appendingPathComponent(name)
             if let source { try FileManager.default.copyItem(at: source, to: file) } else { FileManager.default.createFile(atPath: file.path, contents: nil) }
             let handle = try FileHandle(forUpdating: file)
@@ -151,8 +154,13 @@ public struct DiskProvisioner: Sendable {
         let imageSize = ((((try FileManager.default.attributesOfItem(atPath: request.osImage.path))[.size] as? NSNumber)?.int64Value ?? 0) + 4095) / 4096 * 4096
         let slotA = try encryptedCopy(of: request.osImage, size: imageSize, uuid: slotAUUID, name: "root-a", tamper: request.tamperOffset)
         let slotB = try encryptedCopy(of: request.osImage, size: imageSize, uuid: layout.slotBUUID, name: "root-b", tamper: nil)
-        let state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil)
-        try bindState(state, to: [slotA, slotB], passphrase: passphrase)
+        let state: URL
+        if request.foreignState {
+            state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil, passphrase: Data("an attacker's state".utf8))
+        } else {
+            state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil)
+            try bindState(state, to: [slotA, slotB], passphrase: passphrase)
+        }
 
         let table = GPTDiskLayout(seed: slotAUUID, slotSize: imageSize + Int64(Self.headerReserve), stateSize: layout.stateSize + Int64(Self.headerReserve))
         let disk = folder.appendingPathComponent("disk.img")

@@ -44,12 +44,16 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// The encrypted disk with one byte of the OS's own kernel (a kexec OS) changed before
         /// encryption: the unlocker must refuse to hand over to it, naming verity.
         case tamperedKernel = "tampered-kernel"
+        /// The encrypted disk with its state partition swapped for an attacker's (the same public
+        /// LUKS UUID, another passphrase, no key bound to the root): never mounted.
+        case foreignState = "foreign-state"
         /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
         /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
         case tpm2
         /// An update resealed in advance: the disk's first TPM2 token is sealed to the previous
         /// generation's predicted PCR 2 (what the device ran), the second to the new ROM's,
-        /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does.
+        /// added before the flash as `ownerboot disk --tpm2 --rom NEW` does; a third, a disk
+        /// attacker's, claims the passphrase's key slot 0 with a made-up tag.
         case tpm2Resealed = "tpm2-resealed"
         /// The tampered-root disk (a byte of slot A's superblock changed) plus the Clevis TPM2
         /// token of `tpm2`: the token opens root and state, then verity refuses the root (a late
@@ -73,9 +77,10 @@ public struct TestScenario: Sendable, Equatable, Codable {
 
     /// The scenario's tang server, reached over QEMU's user network (`restrict=on`, no host
     /// socket): `up` runs tangd per connection through a `guestfwd` command, `down` gives the
-    /// machine the same network with nothing behind the address.
+    /// machine the same network with nothing behind the address, `stalling` an attacker's
+    /// server there that sends one byte every 2.5 s for ever.
     public enum Tang: String, Sendable, Codable, CaseIterable {
-        case none, up, down
+        case none, up, down, stalling
     }
 
     /// The machine's TPM: none, a new software TPM for this run, or the named emulated

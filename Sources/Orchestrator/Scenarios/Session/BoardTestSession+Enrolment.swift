@@ -1,5 +1,6 @@
 import Boot
 import Foundation
+import Support
 
 /// The scenarios' disks with Clevis tokens, enrolled by `ClevisEnrolment` as `ownerboot disk`
 /// enrols a device's.
@@ -25,7 +26,26 @@ extension BoardTestSession {
         let tokens = try roms.flatMap { rom in try ClevisEnrolment.tpm2Tokens(image: [UInt8](try Data(contentsOf: rom)), romPath: rom.path, paths: [path]) }
         // Every LUKS2 container the unlocker opens (a verity OS's slots and state) gets it.
         try ClevisEnrolment(tokens: tokens).bind(disk: disk, passphrase: { Data(tests.qemu.testPassphrase.utf8) }, tcti: tpm.tcti ?? "")
+        if scenario.disk == .tpm2Resealed { try Self.addForgedToken(to: disk) }
         return disk
+    }
+
+    /// What a disk attacker adds to the resealed disk: a copy of token 0 that claims the
+    /// passphrase's key slot 0 for generation 0, its tag's mac made up (LUKS2 token JSON is not
+    /// authenticated). The unlocker must keep it and slot 0 while it retires token 0 and slot 1.
+    static func addForgedToken(to disk: URL) throws {
+        let runner = ProcessRunner(timeout: 60)
+        _ = try LUKSContainers.forEachHeader(of: disk) { header in
+            let exported = try runner.run("cryptsetup", ["token", "export", "--token-id", "0", header.path])
+            guard exported.succeeded, var token = try JSONSerialization.jsonObject(with: exported.stdout) as? [String: Any] else {
+                throw DiskError.cryptsetupFailed(step: "export token 0 of", output: exported.stderrText)
+            }
+            token["keyslots"] = ["0"]
+            token[ClevisTokenTag.member] = ["generation": 0, "path": "fallback", "slot": 0, "mac": String(repeating: "0f", count: 32)]
+            let json = try JSONSerialization.data(withJSONObject: token, options: [.sortedKeys])
+            let imported = try runner.run("cryptsetup", ["token", "import", "--json-file", "-", header.path], stdin: json)
+            guard imported.succeeded else { throw DiskError.cryptsetupFailed(step: "add the forged token to", output: imported.stderrText) }
+        }
     }
 
     func enrolTang(_ scenario: TestScenario, testDisk: URL) throws -> URL {

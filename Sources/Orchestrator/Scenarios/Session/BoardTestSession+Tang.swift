@@ -29,11 +29,16 @@ extension BoardTestSession {
 
     /// QEMU's network for a scenario with tang: user networking with `restrict=on` (no
     /// traffic leaves QEMU) and, when tang is up, one `guestfwd` that runs tangd for each
-    /// connection to 10.0.2.100:80 (no listening socket on the host).
+    /// connection to 10.0.2.100:80 (no listening socket on the host); stalling: a dripping
+    /// command there instead.
     func tangArguments(_ scenario: TestScenario) throws -> [String] {
         switch scenario.tang {
         case .none: return []
         case .down: return ["-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
+        case .stalling:
+            // Network position: whatever answers at tang's address drips a byte every 2.5 s (a
+            // per-read timeout of 3 s would wait for ever).
+            return ["-netdev", "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:sh -c \"while printf H; do sleep 2.5; done 2>/dev/null\"", "-device", "virtio-net-pci,netdev=net0"]
         case .up:
             let db = try tangDirectory().appendingPathComponent("db").path
             return ["-netdev", "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:sh -c \"exec \(Self.tangd) \(db) 2>/dev/null\"", "-device", "virtio-net-pci,netdev=net0"]

@@ -8,6 +8,9 @@ extension BoardTestSession {
         case superblock = "tampered"
         /// A byte of the OS's own kernel, which the unlocker reads only to kexec it.
         case kexecKernel = "tampered-kernel"
+        /// Not a byte: the state partition swapped for an attacker's (another passphrase, no key
+        /// bound to the root).
+        case foreignState = "foreign-state"
     }
 
     /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on); with `tamper`,
@@ -22,6 +25,7 @@ extension BoardTestSession {
         if let tamper {
             guard let offset = artifacts.hashOffset, artifacts.verityLayout != nil, offset > 4096 else { throw TestSessionError.noVerityOS }
             switch tamper {
+            case .foreignState: request.foreignState = true
             case .superblock: request.tamperOffset = 1024 + 0x78
             case .kexecKernel:
                 let byte = try KexecKernelTamper.offset(osImage: artifacts.osImage)
