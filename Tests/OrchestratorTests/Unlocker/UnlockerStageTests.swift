@@ -106,13 +106,45 @@ import Testing
         #expect(!run.switchedRoot && !root.exists("dev/mapper/state"))
     }
 
-    @Test func aStateFromBeforeTheBindingOpensWithTheRootsPassphrase() throws {
+    @Test func aStateFromBeforeTheBindingOpensWithTheRootsPassphraseAndIsBoundForTheNextBoot() throws {
         let root = try Root()
         defer { root.remove() }
         try FileManager.default.removeItem(at: root.url("stub/luks/vda2/bound-key"))
         let run = try root.boot(typing: [Root.passphrase])
-        #expect(run.printed(["ownerboot: unlocked /dev/vda2 (the state) with the passphrase: it holds no key bound to the root yet", Self.started]), "\(run.console)")
-        #expect(run.switchedRoot)
+        #expect(run.printed([
+            "ownerboot: unlocked /dev/vda2 (the state) with the passphrase: it holds no key bound to the root yet",
+            "ownerboot: bound /dev/vda2 to the root (a key slot from the root's volume key): the next boot opens it without a passphrase",
+            Self.started,
+        ]), "\(run.console)")
+        #expect(run.calls.contains("cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --volume-key-file /run/ob-volume-keys/state /dev/vda2 /dev/stdin"))
+        #expect(root.read("stub/luks/vda2/bound-key") == "bound-to:volume-key-of-root" && run.switchedRoot)
+        // The next boot (the machine's device-mapper starts empty): the root by a token, the
+        // state by the key now bound.
+        for name in ["root", "state", "os"] { try? FileManager.default.removeItem(at: root.url("dev/mapper/\(name)")) }
+        try Self.addToken(to: root)
+        try root.write("stub/luks/vda1/token-opens", "")
+        let next = try root.boot()
+        #expect(next.lines.contains(Self.stateBound) && next.lines("ownerboot: enter passphrase").isEmpty && next.lines(" holds no key").isEmpty, "\(next.console)")
+        #expect(next.switchedRoot)
+    }
+
+    @Test func anUnattendedRootWithAStateFromBeforeTheBindingAsksForTheStatesPassphraseOnce() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try FileManager.default.removeItem(at: root.url("stub/luks/vda2/bound-key"))
+        try Self.addToken(to: root)
+        try root.write("stub/luks/vda1/token-opens", "")
+        let run = try root.boot(typing: ["wrong", Root.passphrase])
+        #expect(run.printed([
+            "ownerboot: unlocked /dev/vda1 without a passphrase (Clevis token 0)",
+            "ownerboot: /dev/vda2 holds no key bound to the root: enter passphrase for it (try 1 of 3): ",
+            "ownerboot: /dev/vda2 holds no key bound to the root: enter passphrase for it (try 2 of 3): ",
+            "ownerboot: unlocked /dev/vda2 (the state) with the passphrase: it holds no key bound to the root yet",
+            Self.started,
+        ]), "\(run.console)")
+        // The state's own token was never tried; the state is bound now.
+        #expect(run.calls("ob-unlock -o /dev/vda2").isEmpty && root.read("stub/luks/vda2/bound-key") == "bound-to:volume-key-of-root")
+        #expect(!run.console.contains(Root.passphrase) && run.switchedRoot)
     }
 
     // MARK: a key file

@@ -89,6 +89,10 @@ enum UnlockerStubs {
                 cat "$(luks "$2")/tokens" 2>/dev/null
                 echo "Digests:"
             fi;;
+        luksAddKey)
+            # luksAddKey --batch-mode --pbkdf P --pbkdf-force-iterations N --volume-key-file F DEVICE /dev/stdin
+            [ "$(cat "$8")" = "$(cat "$(luks "$9")/volume-key")" ] || { echo "Volume key does not match the volume." >&2; exit 1; }
+            cat >"$(luks "$9")/bound-key";;
         luksKillSlot)
             sed -i "/^  $4: /d" "$(luks "$3")/keyslots";;
         close)

@@ -68,8 +68,10 @@ ask_passphrase() {
 }
 
 # open_state: the state container, with stage 1's kept volume key (stage 2), else the key
-# derived from the root's volume key, else the passphrase typed for the root. None: rescue,
-# and the state is never mounted.
+# derived from the root's volume key. A state from before that binding (a disk provisioned by
+# an older ownerboot) opens with the owner's passphrase (the one typed for the root, or asked
+# for now, three tries) and is bound on the spot, so the next boot needs no passphrase for it.
+# Nothing opens it: rescue, and the state is never mounted.
 open_state() {
     if [ -f "$keys/state" ]; then
         cryptsetup open --volume-key-file "$keys/state" "$state" state && cp "$keys/state" "$vkdir/state" && return 0
@@ -79,11 +81,35 @@ open_state() {
         echo "ownerboot: unlocked $state (the state) with the key bound to the root"
         return 0
     fi
-    if [ -n "$passphrase" ] && printf '%s' "$passphrase" | open_luks "$state" state; then
-        echo "ownerboot: unlocked $state (the state) with the passphrase: it holds no key bound to the root yet"
-        return 0
-    fi
+    attempt=1
+    while [ $attempt -le 3 ]; do
+        if [ -z "$passphrase" ]; then
+            stty -echo 2>/dev/null
+            printf 'ownerboot: %s holds no key bound to the root: enter passphrase for it (try %s of 3): ' "$state" "$attempt"
+            IFS= read -r passphrase
+            stty echo 2>/dev/null
+            echo
+        fi
+        if [ -n "$passphrase" ] && printf '%s' "$passphrase" | open_luks "$state" state 2>/dev/null; then
+            echo "ownerboot: unlocked $state (the state) with the passphrase: it holds no key bound to the root yet"
+            bind_state
+            return 0
+        fi
+        passphrase=
+        attempt=$((attempt + 1))
+    done
     rescue "the state partition $state does not open with the key bound to the root on $device: it is not this root's state; not mounting it"
+}
+
+# bind_state: adds the key derived from the root's volume key to the state just opened with the
+# passphrase (authorised by the state's own volume key, in vkdir: no passphrase in a file).
+bind_state() {
+    if ob-unlock -s "$vkdir/root" | cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+            --volume-key-file "$vkdir/state" "$state" /dev/stdin; then
+        echo "ownerboot: bound $state to the root (a key slot from the root's volume key): the next boot opens it without a passphrase"
+    else
+        echo "ownerboot: could not add the key bound to the root to $state: it opens with the passphrase as before"
+    fi
 }
 
 # unlock: the root open, then the state, or rescue. The volume keys stay in vkdir only before a
