@@ -17,6 +17,10 @@ public enum BuildError: UserFacingError, Equatable {
     case fallbackNotInStore(board: String, generation: Int, file: String)
     /// The store's promotion names a ROM the store no longer holds.
     case promotedNotInStore(board: String, generation: Int, romHash: String)
+    /// The builder's output holds what the store never takes (`OutputCheck`).
+    case unsafeOutput(derivation: String, path: String, reason: String, fix: String)
+    /// An input or the build environment changed while the builder ran (`InputGuard`).
+    case inputChanged(derivation: String, input: String, path: String, detail: String, discarded: String?)
 
     public var message: String {
         switch self {
@@ -40,6 +44,11 @@ public enum BuildError: UserFacingError, Equatable {
             return "\(file): [write_protect] fallback_generation = \(generation), but the store holds no ROM of \(board) generation \(generation)"
         case .promotedNotInStore(let board, let generation, let romHash):
             return "\(board)'s protected half was promoted to generation \(generation) (ROM \(romHash)-rom), but the store no longer holds that ROM"
+        case .unsafeOutput(let derivation, let path, let reason, _):
+            return "\(derivation)'s output is refused: /out/\(path): \(reason); nothing entered the store"
+        case .inputChanged(let derivation, let input, let path, let detail, let discarded):
+            let store = discarded.map { "; the store entry \($0) was removed so no later build uses it" } ?? ""
+            return "the builder of \(derivation) changed its input \(input): \(path): \(detail); its output was not kept\(store)"
         }
     }
 
@@ -55,6 +64,10 @@ public enum BuildError: UserFacingError, Equatable {
         case .fallbackNotInStore: return "build that generation first (`ownerboot build board=… --generation N`), or name one `ownerboot generations` lists"
         case .promotedNotInStore(let board, let generation, _):
             return "import the bundle that holds it, or set `[write_protect] fallback_generation = \(generation)` in \(board)'s board.toml once that generation is built"
+        case .unsafeOutput(_, _, _, let fix): return fix
+        case .inputChanged(let derivation, _, _, _, let discarded):
+            return "read \(derivation)'s builder: a builder must never write its inputs. "
+                + (discarded == nil ? "Restore the board's file from version control" : "The next build fetches or rebuilds the removed entry")
         case .unexpectedSet: return "build the generation's own snapshot (`--generation N` after `ownerboot import`), or compare `ownerboot plan` with the recorded generation to see which input differs"
         }
     }

@@ -174,10 +174,43 @@ public struct Builder: Sendable {
             buildDirectory: buildDir, outputDirectory: output, environment: environment, log: log)
         invocation.extraReadOnlyBinds = extraReadOnlyBinds
         invocation.multiID = step.derivation.env["OWNERBOOT_SANDBOX"] == "multi-id"
+        let guarded = try guardedInputs(step, buildenv: buildenv)
+        let guardian = InputGuard(watching: guarded.map(\.watched))
         try Sandbox().run(invocation, name: step.derivation.name)
+        if let change = guardian.changes().first {
+            // Poison caught where it happens: the changed store entry is not served again.
+            let entry = guarded.first { $0.watched.name == change.input }?.storeEntry
+            if let entry { try? store.discard(hash: entry.hash, name: entry.name) }
+            throw BuildError.inputChanged(derivation: step.derivation.name, input: change.input, path: change.path, detail: change.detail,
+                                          discarded: entry.map { "\($0.hash)-\($0.name)" })
+        }
+        try OutputCheck.check(output, derivation: step.derivation.name)
         if let pack = step.pack {
             try TreePacker.pack(pack, in: output, mtime: step.derivation.sourceDateEpoch ?? 0)
         }
+    }
+
+    /// The build environment and every input of a component, each with the hash it is known
+    /// by (the store's record of a store entry, the derivation's hash of a board file) and,
+    /// for store entries, which entry to discard when it changed.
+    func guardedInputs(_ step: BuildPlan.Step, buildenv: Derivation) throws -> [(watched: InputGuard.Watched, storeEntry: (hash: String, name: String)?)] {
+        var result: [(watched: InputGuard.Watched, storeEntry: (hash: String, name: String)?)] = []
+        let env = try store.output(hash: buildenv.hash)
+        result.append((InputGuard.Watched(name: "buildenv", path: store.path(of: buildenv), hash: env?.contentHash), (buildenv.hash, buildenv.name)))
+        for (name, path) in step.inputPaths {
+            let declared = step.derivation.inputs.first { $0.name == name }
+            if declared?.kind == .file || declared == nil {
+                result.append((InputGuard.Watched(name: name, path: path, hash: declared?.hash), nil))
+            } else if let hash = declared?.hash, let output = try store.output(hash: hash) {
+                result.append((InputGuard.Watched(name: name, path: path, hash: output.contentHash), (hash, output.name)))
+            } else {
+                result.append((InputGuard.Watched(name: name, path: path, hash: nil), nil))
+            }
+        }
+        if let builder = step.builder {
+            result.append((InputGuard.Watched(name: "builder.sh", path: builder, hash: step.derivation.builderHash), nil))
+        }
+        return result
     }
 
     /// Replaces each `@input:NAME/FILE@` in an environment value with the contents of FILE

@@ -5,10 +5,18 @@ import Support
 /// build environment read-only as `/`, each input read-only at `/inputs/<name>`, a fresh
 /// `/build` and `/out`, no network, a cleared environment with fixed values, umask 022.
 ///
+/// Every builder runs in a user namespace of its own with no capability at all (`--cap-drop
+/// ALL`) and cannot make another user namespace (`--disable-userns`): a builder run by root can
+/// neither remount an input, the build environment or `/` writable nor leave a file owned by
+/// another user.
+///
 /// A builder that must own files as many users (mmdebstrap unpacking a Debian system: `_apt`,
 /// `sshd`, setgid `shadow` files) runs with `multiID`: the same sandbox inside a user namespace
-/// with ids 0–65535 mapped to themselves, which ownerboot creates and maps before bwrap joins it
-/// (`--userns`). bwrap's own user namespace maps only id 0, where `chown` to any other id fails.
+/// with ids 0–65535 mapped to themselves, which ownerboot creates and maps (`MultiIDNamespace`:
+/// its parent namespace allows that one child only, so no further user namespace can be made
+/// inside). bwrap's own user namespace maps only id 0, where `chown` to any other id fails. The
+/// multi-id builder keeps `multiIDCapabilities`, `CAP_SYS_ADMIN` among them: inside its own
+/// namespaces it could remount an input writable, which `InputGuard` catches after the run.
 public struct Sandbox: Sendable {
     public struct Invocation: Sendable {
         public var root: URL
@@ -48,13 +56,27 @@ public struct Sandbox: Sendable {
 
     public init() {}
 
+    /// What the multi-id builder keeps (measured with mmdebstrap --mode=root and the OS
+    /// builder, docs/reference/builder-contract.md): mounting /proc, /sys and the repository
+    /// into its chroot (`SYS_ADMIN`, over its own mount namespace), `chroot`, files owned by many users
+    /// with their setuid/setgid bits and file capabilities (`CHOWN`, `FOWNER`, `FSETID`,
+    /// `SETFCAP`, `DAC_OVERRIDE`), and maintainer scripts and apt that switch users (`SETUID`,
+    /// `SETGID`). All of them count only inside the builder's own user namespace.
+    public static let multiIDCapabilities = [
+        "CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_CHOWN", "CAP_FOWNER", "CAP_FSETID", "CAP_SETFCAP",
+        "CAP_DAC_OVERRIDE", "CAP_SETUID", "CAP_SETGID",
+    ]
+
     public func arguments(_ invocation: Invocation) -> [String] {
-        // With a prepared user namespace every other namespace is still new (bwrap refuses
-        // --unshare-all beside --userns, since that includes a user namespace of its own).
-        let unshare = invocation.multiID
-            ? ["--userns", "3", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-            : ["--unshare-all"]
-        var args = unshare + [
+        // Not --unshare-all: its user namespace is only tried (`--unshare-user-try`), and
+        // --disable-userns needs one for sure.
+        let others = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        let namespaces = invocation.multiID
+            // MultiIDNamespace already forbade further user namespaces: bwrap checks it.
+            ? ["--userns", "3", "--assert-userns-disabled"] + others
+                + ["--cap-drop", "ALL"] + Self.multiIDCapabilities.flatMap { ["--cap-add", $0] }
+            : ["--unshare-user", "--disable-userns"] + others + ["--cap-drop", "ALL"]
+        var args = namespaces + [
             "--die-with-parent", "--clearenv", "--new-session",
             "--ro-bind", invocation.root.path, "/",
         ]

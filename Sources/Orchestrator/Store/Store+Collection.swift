@@ -48,6 +48,15 @@ extension Store {
         return (removed, freed)
     }
 
+    /// Removes one output and its record (an input a builder changed): the next build fetches
+    /// or rebuilds it instead of serving the changed one.
+    public func discard(hash: String, name: String) throws {
+        let url = path(hash: hash, name: name)
+        try? makeWritable(url)
+        try? FileManager.default.removeItem(at: url)
+        _ = try pool.write { db in try Output.deleteOne(db, key: hash) }
+    }
+
     func makeWritable(_ url: URL) throws {
         _ = try ProcessRunner().run("chmod", ["-R", "u+w", url.path])
     }

@@ -27,7 +27,10 @@ public final class Store: Sendable {
     public init(home: URL = OwnerbootHome.url()) throws {
         self.home = home
         root = home.appendingPathComponent("store")
+        // Builds run in .tmp: only the owner may enter it, so no other user on the host can
+        // reach a half-built output (or a builder's /build) before it is checked.
         try FileManager.default.createDirectory(at: root.appendingPathComponent(".tmp"), withIntermediateDirectories: true)
+        _ = chmod(root.appendingPathComponent(".tmp").path, 0o700)
         try FileManager.default.createDirectory(at: root.appendingPathComponent(".locks"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: home.appendingPathComponent("logs"), withIntermediateDirectories: true)
         var configuration = Configuration()
