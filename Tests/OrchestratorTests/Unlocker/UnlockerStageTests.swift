@@ -116,7 +116,7 @@ import Testing
             "ownerboot: bound /dev/vda2 to the root (a key slot from the root's volume key): the next boot opens it without a passphrase",
             Self.started,
         ]), "\(run.console)")
-        #expect(run.calls.contains("cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --volume-key-file /run/ob-volume-keys/state /dev/vda2 /dev/stdin"))
+        #expect(run.calls.contains("cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --volume-key-file /run/ob-volume-keys/state /dev/vda2 /proc/self/fd/0"))
         #expect(root.read("stub/luks/vda2/bound-key") == "bound-to:volume-key-of-root" && run.switchedRoot)
         // The next boot (the machine's device-mapper starts empty): the root by a token, the
         // state by the key now bound.

@@ -102,10 +102,11 @@ open_state() {
 }
 
 # bind_state: adds the key derived from the root's volume key to the state just opened with the
-# passphrase (authorised by the state's own volume key, in vkdir: no passphrase in a file).
+# passphrase (authorised by the state's own volume key, in vkdir: no passphrase in a file; the
+# new key on standard input, as /proc/self/fd/0: the initramfs has no /dev/stdin).
 bind_state() {
     if ob-unlock -s "$vkdir/root" | cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-            --volume-key-file "$vkdir/state" "$state" /dev/stdin; then
+            --volume-key-file "$vkdir/state" "$state" /proc/self/fd/0; then
         echo "ownerboot: bound $state to the root (a key slot from the root's volume key): the next boot opens it without a passphrase"
     else
         echo "ownerboot: could not add the key bound to the root to $state: it opens with the passphrase as before"
