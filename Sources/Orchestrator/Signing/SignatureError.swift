@@ -18,6 +18,10 @@ public enum SignatureError: UserFacingError, Equatable {
     /// The secret key file can be read by others: it is refused, not used.
     case keyTooOpen(path: String, mode: String)
     case writeFailed(path: String, reason: String)
+    /// A key whose id a different trusted key already has.
+    case keyCollision(keyID: String, path: String, trusted: String)
+    /// owner.pub is not the public half of owner.key.
+    case publicKeyMismatch(publicPath: String, secretPath: String)
 
     public var message: String {
         switch self {
@@ -38,6 +42,10 @@ public enum SignatureError: UserFacingError, Equatable {
             return "the secret key \(path) has mode \(mode): other users may read it, so it is not used"
         case .writeFailed(let path, let reason):
             return "could not write \(path): \(reason)"
+        case .keyCollision(let keyID, let path, let trusted):
+            return "\(path) has key id \(keyID), which the different trusted key \(trusted) already has: it is not trusted, and that key is left as it is"
+        case .publicKeyMismatch(let publicPath, let secretPath):
+            return "\(publicPath) is not the public half of \(secretPath): the owner's key is taken from the secret key, and this public key is refused"
         }
     }
 
@@ -51,6 +59,8 @@ public enum SignatureError: UserFacingError, Equatable {
         case .noKey: return "make one with `ownerboot key generate`"
         case .keyTooOpen(let path, _): return "chmod 600 \(path) (and check who may have read it)"
         case .writeFailed: return "check that the folder exists and is writable"
+        case .keyCollision: return "ask the key's owner to make a new key (a key id is only 64 bits); do not replace the trusted one unless you mean to stop trusting it"
+        case .publicKeyMismatch(let publicPath, _): return "find out who changed \(publicPath); then replace it with the first two lines `ownerboot key show` prints once it is removed"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The public keys whose signatures the owner accepts: every `*.pub` (minisign format) in
@@ -28,25 +29,52 @@ public struct TrustedKeys: Sendable {
         for name in names {
             let url = directory.appendingPathComponent(name)
             let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-            entries.append(Entry(key: try MinisignPublicKey.parse(text, source: url.path), source: url.path))
+            try add(Entry(key: try MinisignPublicKey.parse(text, source: url.path), source: url.path), to: &entries)
         }
+        // The owner's public key is the one derived from the secret key, never owner.pub
+        // alone: a owner.pub that does not belong to owner.key is refused.
         let ownerURL = ownerKey ?? OwnerKey.defaultURL(home: home)
-        let ownerPub = OwnerKey.publicKeyURL(for: ownerURL)
-        if let text = try? String(contentsOf: ownerPub, encoding: .utf8) {
-            let key = try MinisignPublicKey.parse(text, source: ownerPub.path)
-            if !entries.contains(where: { $0.key == key }) { entries.append(Entry(key: key, source: ownerPub.path)) }
+        if FileManager.default.fileExists(atPath: ownerURL.path) {
+            let owner = try OwnerKey.load(from: ownerURL)
+            let ownerPub = OwnerKey.publicKeyURL(for: ownerURL)
+            if let text = try? String(contentsOf: ownerPub, encoding: .utf8) {
+                let stated = try MinisignPublicKey.parse(text, source: ownerPub.path)
+                guard stated == owner.publicKey else { throw .publicKeyMismatch(publicPath: ownerPub.path, secretPath: ownerURL.path) }
+            }
+            try add(Entry(key: owner.publicKey, source: ownerURL.path), to: &entries)
         }
         return TrustedKeys(entries: entries)
     }
 
-    /// Adds the public key file `file` to `<home>/trusted-keys/<KEYID>.pub` after checking it
-    /// parses. Returns the key.
+    /// Adds `entry` unless the same key is there; a different key with its id is refused
+    /// (signatures name their key by id only: two keys with one id make it ambiguous).
+    static func add(_ entry: Entry, to entries: inout [Entry]) throws(SignatureError) {
+        if let other = entries.first(where: { $0.key.keyID == entry.key.keyID }) {
+            guard other.key == entry.key else { throw .keyCollision(keyID: entry.key.keyIDHex, path: entry.source, trusted: other.source) }
+            return
+        }
+        entries.append(entry)
+    }
+
+    /// A key's full fingerprint: SHA-256 of its 32 raw bytes, lowercase hex.
+    public static func fingerprint(_ key: MinisignPublicKey) -> String {
+        SHA256.hash(data: key.rawKey).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Adds the public key file `file` to `<home>/trusted-keys/<KEYID>-<fingerprint>.pub` after
+    /// checking it parses and that no trusted key has its id. Returns the key.
     @discardableResult
     public static func trust(file: URL, home: URL) throws(SignatureError) -> MinisignPublicKey {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { throw .malformed(path: file.path, line: 0, reason: "cannot read the file") }
         let key = try MinisignPublicKey.parse(text, source: file.path)
         let directory = Self.directory(home: home)
-        let target = directory.appendingPathComponent("\(key.keyIDHex).pub")
+        // Named by the full fingerprint: a different key never lands on a trusted one's file,
+        // and one whose id a trusted key already has is refused.
+        let existing = try load(home: home)
+        if let other = existing.entries.first(where: { $0.key.keyID == key.keyID }), other.key != key {
+            throw .keyCollision(keyID: key.keyIDHex, path: file.path, trusted: other.source)
+        }
+        let target = directory.appendingPathComponent("\(key.keyIDHex)-\(fingerprint(key)).pub")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try Data(key.fileText.utf8).write(to: target, options: .atomic)
