@@ -26,9 +26,8 @@ public struct DiskProvisioner: Sendable {
         /// Tests only: the byte at this offset of slot A's image is inverted before it is
         /// encrypted (a tampered root the unlocker must refuse).
         public var tamperOffset: Int64?
-        /// Tests only: the state is an attacker's, swapped in: encrypted with another passphrase
-        /// and holding no key bound to the root (the unlocker must not mount it).
-        public var foreignState = false
+        /// Tests only: a state other than the one `ownerboot disk` makes (bound to the roots).
+        public var testState: TestState = .bound
 
         public init(osImage: URL, passphraseFile: URL, output: URL, luksUUID: String? = nil, keyFile: URL? = nil) {
             self.osImage = osImage
@@ -37,6 +36,16 @@ public struct DiskProvisioner: Sendable {
             self.luksUUID = luksUUID
             self.keyFile = keyFile
         }
+    }
+
+    /// The state partitions the scenarios need besides the real one.
+    public enum TestState: Sendable {
+        /// As `ownerboot disk` makes it: a key slot bound to each root slot.
+        case bound
+        /// As an older ownerboot made it: the owner's passphrase only (the unlocker binds it).
+        case unbound
+        /// An attacker's, swapped in: another passphrase, no key bound to the root (never mounted).
+        case foreign
     }
 
     /// The LUKS UUIDs of slot B and the state partition (slot A's is `luksUUID`), and the
@@ -154,13 +163,9 @@ public struct DiskProvisioner: Sendable {
         let imageSize = ((((try FileManager.default.attributesOfItem(atPath: request.osImage.path))[.size] as? NSNumber)?.int64Value ?? 0) + 4095) / 4096 * 4096
         let slotA = try encryptedCopy(of: request.osImage, size: imageSize, uuid: slotAUUID, name: "root-a", tamper: request.tamperOffset)
         let slotB = try encryptedCopy(of: request.osImage, size: imageSize, uuid: layout.slotBUUID, name: "root-b", tamper: nil)
-        let state: URL
-        if request.foreignState {
-            state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil, passphrase: Data("an attacker's state".utf8))
-        } else {
-            state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil)
-            try bindState(state, to: [slotA, slotB], passphrase: passphrase)
-        }
+        let statePassphrase = request.testState == .foreign ? Data("an attacker's state".utf8) : passphrase
+        let state = try encryptedCopy(of: nil, size: layout.stateSize, uuid: layout.stateUUID, name: "state", tamper: nil, passphrase: statePassphrase)
+        if request.testState == .bound { try bindState(state, to: [slotA, slotB], passphrase: passphrase) }
 
         let table = GPTDiskLayout(seed: slotAUUID, slotSize: imageSize + Int64(Self.headerReserve), stateSize: layout.stateSize + Int64(Self.headerReserve))
         let disk = folder.appendingPathComponent("disk.img")

@@ -47,6 +47,9 @@ public struct TestScenario: Sendable, Equatable, Codable {
         /// The encrypted disk with its state partition swapped for an attacker's (the same public
         /// LUKS UUID, another passphrase, no key bound to the root): never mounted.
         case foreignState = "foreign-state"
+        /// The encrypted disk with its state as an older ownerboot made it: the passphrase only,
+        /// no key bound to the root (the unlocker binds it on the first boot).
+        case unboundState = "unbound-state"
         /// The encrypted disk plus a Clevis TPM2 token (enrolled with the real `clevis luks
         /// bind`) sealed by the scenario's TPM device to the built ROM's predicted PCR 2.
         case tpm2

@@ -11,6 +11,8 @@ extension BoardTestSession {
         /// Not a byte: the state partition swapped for an attacker's (another passphrase, no key
         /// bound to the root).
         case foreignState = "foreign-state"
+        /// Not a byte: the state as an older ownerboot made it (the passphrase only).
+        case unboundState = "unbound-state"
     }
 
     /// The throwaway disk all scenarios share (QEMU opens it with snapshot=on); with `tamper`,
@@ -25,7 +27,8 @@ extension BoardTestSession {
         if let tamper {
             guard let offset = artifacts.hashOffset, artifacts.verityLayout != nil, offset > 4096 else { throw TestSessionError.noVerityOS }
             switch tamper {
-            case .foreignState: request.foreignState = true
+            case .foreignState: request.testState = .foreign
+            case .unboundState: request.testState = .unbound
             case .superblock: request.tamperOffset = 1024 + 0x78
             case .kexecKernel:
                 let byte = try KexecKernelTamper.offset(osImage: artifacts.osImage)

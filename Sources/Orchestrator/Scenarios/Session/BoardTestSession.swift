@@ -36,8 +36,9 @@ public struct BoardTestSession: Sendable {
     public func run(names: [String] = [], progress: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) throws -> [ScenarioResult] {
         let chosen = try select(names)
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        let disk = chosen.contains { ![.none, .tamperedRoot, .tamperedKernel, .tpm2TamperedRoot, .foreignState].contains($0.disk) } ? try makeTestDisk() : nil
+        let disk = chosen.contains { ![.none, .tamperedRoot, .tamperedKernel, .tpm2TamperedRoot, .foreignState, .unboundState].contains($0.disk) } ? try makeTestDisk() : nil
         let foreignState = chosen.contains { $0.disk == .foreignState } ? try makeTestDisk(tamper: .foreignState) : nil
+        let unboundState = chosen.contains { $0.disk == .unboundState } ? try makeTestDisk(tamper: .unboundState) : nil
         let tampered = chosen.contains { $0.disk == .tamperedRoot || $0.disk == .tpm2TamperedRoot } ? try makeTestDisk(tamper: .superblock) : nil
         let tamperedKernel = chosen.contains { $0.disk == .tamperedKernel } ? try makeTestDisk(tamper: .kexecKernel) : nil
         var variables = artifacts.variables
@@ -65,6 +66,7 @@ public struct BoardTestSession: Sendable {
                     case .tamperedRoot, .tpm2TamperedRoot: tampered
                     case .tamperedKernel: tamperedKernel
                     case .foreignState: foreignState
+                    case .unboundState: unboundState
                     default: disk
                     }
                     if scenario.disk == .tpm2 || scenario.disk == .tpm2Resealed || scenario.disk == .tpm2Normal, let disk { scenarioDisk = try self.enrolTPM2(scenario, testDisk: disk) }
