@@ -6,8 +6,15 @@
 # token unseals again until the machine resets, not from a shell and not from the OS. And on a
 # failure every container is closed and every key removed before the shell starts.
 
-# pcr2: PCR 2 of the SHA-256 bank, lowercase (empty when the TPM or sysfs does not show it).
-pcr2() { sed 'y/ABCDEF/abcdef/' /sys/class/tpm/tpm0/pcr-sha256/2 2>/dev/null; }
+# pcr2: PCR 2, lowercase hex: the SHA-256 bank of a TPM 2.0, the SHA-1 PCR of a TPM 1.2 (the
+# X230's; sysfs's pcrs file), empty when neither shows it.
+pcr2() {
+    if [ -r /sys/class/tpm/tpm0/pcr-sha256/2 ]; then
+        sed 'y/ABCDEF/abcdef/' /sys/class/tpm/tpm0/pcr-sha256/2 2>/dev/null
+    else
+        sed -n '/^PCR-02:/{s/^PCR-02: *//;s/ //g;y/ABCDEF/abcdef/;p;q;}' /sys/class/tpm/tpm0/pcrs /sys/class/tpm/tpm0/device/pcrs 2>/dev/null
+    fi
+}
 
 # cap_tpm: extends PCR 2 with the cap event, once per boot (stage 2 of a hand-over starts
 # capped: stage 1 capped before the kexec). No TPM: nothing is sealed, nothing to cap. A TPM
@@ -18,7 +25,8 @@ cap_tpm() {
     before=$(pcr2)
     if ob-unlock -x 2 /lib/ownerboot/cap-event >/dev/null; then
         capped=yes
-        echo "ownerboot: capped PCR 2 (was ${before:-unreadable}, now $(pcr2)): what is sealed to this boot stays sealed until the next reset"
+        after=$(pcr2)
+        echo "ownerboot: capped PCR 2 (was ${before:-unreadable}, now ${after:-unreadable}): what is sealed to this boot stays sealed until the next reset"
         return 0
     fi
     echo "ownerboot: the TPM refused to cap PCR 2: powering off, so that nothing sealed to this boot can be unsealed"
