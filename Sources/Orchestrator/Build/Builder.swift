@@ -135,10 +135,11 @@ public struct Builder: Sendable {
     func produce(_ step: BuildPlan.Step, plan: BuildPlan, into output: URL, log: URL) throws {
         switch step.derivation.kind {
         case .buildEnvironment:
-            // From the store's .debs only: missing ones are fetched (and checked) first, so
-            // after `ownerboot fetch` this needs no network at all.
+            // From the store's .debs only: missing ones are fetched (and checked against the
+            // lock and Debian's signed index) first, so after `ownerboot fetch` this needs no
+            // network at all.
             let env = plan.lock.buildenv!
-            try PackageFetcher(store: store).fetch(env.packages)
+            try PackageFetcher(store: store).fetch(env)
             let repository = store.root.appendingPathComponent(".tmp/repo-\(step.derivation.storeName)-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: repository) }
             try FileManager.default.removeItem(at: output)
@@ -146,15 +147,15 @@ public struct Builder: Sendable {
         case .repository:
             // The OS's closure: checked .debs from the store (fetched first when missing).
             let os = plan.lock.os!
-            try PackageFetcher(store: store).fetch(os.packages)
+            try PackageFetcher(store: store).fetch(os, what: "the OS")
             try FileManager.default.removeItem(at: output)
-            _ = try LocalRepository.make(for: os, store: store, at: output)
+            _ = try LocalRepository.make(for: os, what: "the OS", store: store, at: output)
         case .source:
             let spec = step.source!
             try SourceFetcher().fetch(spec, locked: plan.lock.sources[spec.name]!, into: output)
         case .component:
             try runSandbox(step, plan: plan, output: output, log: log)
-        case .boardSnapshot, .package, .attestation:
+        case .boardSnapshot, .package, .attestation, .archive:
             // Snapshots are copied by `BoardSnapshot.take`, .debs fetched for the build
             // environment, attestations imported: none is planned as a build step.
             preconditionFailure("a \(step.derivation.kind.rawValue) entry is not a build step")

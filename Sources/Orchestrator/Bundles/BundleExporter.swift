@@ -52,6 +52,13 @@ public struct BundleExporter: Sendable {
 
         // What a rebuild needs that cannot be rebuilt: the snapshot, then every pinned input.
         var needed: [(hash: String, storeName: String, what: String)] = [(String(snapshotName.prefix(64)), snapshotName, "the board snapshot")]
+        // Debian's signed metadata, without which an importer refuses the .debs.
+        for (what, env) in [("the build environment", lock.buildenv), ("the OS", lock.os)] where env != nil && env!.archive == nil {
+            throw LockError.archiveUnpinned(part: what)
+        }
+        for archive in lock.archives {
+            needed.append((archive.derivation.hash, archive.derivation.storeName, "Debian's archive metadata (InRelease \(archive.inRelease))"))
+        }
         for package in lock.allPackages {
             guard let derivation = package.derivation else { throw LockError.packageUnpinned(package: package.pin) }
             needed.append((derivation.hash, derivation.storeName, "package \(package.pin)"))

@@ -6,8 +6,10 @@ import Support
 /// signature go to the verifier; the manifest is validated (bounded, safe paths); every member
 /// is streamed into a staging folder inside the store while it is hashed, and must be the next
 /// file the manifest lists with its size and SHA-256; then each entry must hash to what it
-/// claims and to what the bundle's own lock pins, and the board snapshot must plan to the
-/// generation's set hash. Only then are the entries installed and the generation recorded
+/// claims and to what the bundle's own lock pins, every .deb must be one Debian's archive
+/// signed (the bundle's InRelease verified with the host's archive keyring, its Packages
+/// index by InRelease, each .deb's size and SHA-256 by the index), and the board snapshot
+/// must plan to the generation's set hash. Only then are the entries installed and the generation recorded
 /// under its own number (so a rebuild embeds the same number in the ROM). Any refusal leaves
 /// the store exactly as it was.
 public struct BundleImporter: Sendable {
@@ -17,10 +19,13 @@ public struct BundleImporter: Sendable {
 
     public var store: Store
     public var verifier: Verifier
+    /// The keyring Debian's InRelease in the bundle must be signed with.
+    public var keyring: URL
 
-    public init(store: Store, verifier: @escaping Verifier) {
+    public init(store: Store, verifier: @escaping Verifier, keyring: URL = ArchiveIndex.debianKeyring) {
         self.store = store
         self.verifier = verifier
+        self.keyring = keyring
     }
 
     public struct Summary: Sendable, Codable, Equatable {
@@ -180,6 +185,15 @@ public struct BundleImporter: Sendable {
         let lock = try LockFile.load(for: board)
 
         var expected: [String: (Derivation, String)] = [snapshotDerivation.hash: (snapshotDerivation, "the board snapshot")]
+        // Every .deb must be one Debian's archive signed: a lock without the signed metadata
+        // (written before ownerboot kept it) is refused, whoever signed the bundle.
+        var archives: [(what: String, env: LockFile.BuildEnvironment)] = []
+        for (what, env) in [("the build environment", lock.buildenv), ("the OS", lock.os)] {
+            guard let env else { continue }
+            guard let archive = env.archive else { throw LockError.archiveUnpinned(part: what) }
+            expected[archive.derivation.hash] = (archive.derivation, "Debian's archive metadata (InRelease \(archive.inRelease))")
+            archives.append((what, env))
+        }
         var packages: [String: LockFile.Package] = [:]
         for package in lock.allPackages {
             guard let derivation = package.derivation else { throw LockError.packageUnpinned(package: package.pin) }
@@ -203,6 +217,13 @@ public struct BundleImporter: Sendable {
                 guard actual == package.sha256 else {
                     throw LockError.packageMismatch(package: package.pin, file: "store/\(entry.storeName)/\(package.debFileName)", expected: package.sha256!, actual: actual)
                 }
+            case .archive:
+                // Exactly InRelease and the indexes the lock names (verified below).
+                let archive = lock.archives.first { $0.derivation.hash == entry.hash }!
+                let files = try TreeHash.entries(of: folder(entry)).filter { $0.summary.hasPrefix("f ") }.map(\.path).sorted()
+                guard files == ([ArchiveIndex.inReleaseName] + archive.indexes).sorted() else {
+                    throw BundleError.inconsistent(entry: entry.storeName, reason: "it must hold exactly InRelease and \(archive.indexes.joined(separator: ", "))")
+                }
             case .source:
                 let name = lock.sources.keys.first { lock.sourceDerivation($0)!.hash == entry.hash }!
                 let files = lock.sources[name]!.files
@@ -216,6 +237,16 @@ public struct BundleImporter: Sendable {
         }
         if let missing = expected.keys.sorted().first(where: { byHash[$0] == nil }) {
             throw BundleError.missingInput(what: expected[missing]!.1, entry: expected[missing]!.0.storeName)
+        }
+        // The signed metadata as staged (InRelease by the keyring, each index by InRelease),
+        // then every pin and every staged .deb against it.
+        for (_, env) in archives {
+            let archive = env.archive!
+            let index = try ArchiveIndex.verify(staging.appendingPathComponent("store").appendingPathComponent(archive.derivation.storeName),
+                                                archive: archive, suite: env.suite, keyring: keyring, packages: env.packages)
+            for package in env.packages {
+                try index.check(deb: staging.appendingPathComponent("store").appendingPathComponent(package.derivation!.storeName).appendingPathComponent(package.debFileName), of: package)
+            }
         }
         let plan = try BuildPlan.make(board: board, lock: lock, store: store)
         guard plan.setHash == manifest.generation.setHash else {

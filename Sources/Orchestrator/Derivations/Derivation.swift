@@ -20,6 +20,9 @@ public struct Derivation: Sendable, Codable, Equatable {
         case repository = "repo"
         /// Files that came with an imported generation (its SBOM, provenance), kept beside it.
         case attestation
+        /// Debian's signed archive metadata a lock's pins were read from (`InRelease` and the
+        /// `Packages` indexes it lists), fixed by the InRelease's SHA-256.
+        case archive
     }
 
     /// One named input and the hash that pins it.

@@ -14,9 +14,10 @@ public enum GenerationInputs {
         return try LockFile.read(url)
     }
 
-    /// The store entries a lock pins: each .deb (when pinned by hash), then each source.
+    /// The store entries a lock pins: Debian's archive metadata, each .deb (when pinned by
+    /// hash), then each source.
     public static func pinnedEntries(of lock: LockFile) -> [Derivation] {
-        lock.allPackages.compactMap(\.derivation) + lock.sources.keys.sorted().compactMap(lock.sourceDerivation)
+        lock.archives.map(\.derivation) + lock.allPackages.compactMap(\.derivation) + lock.sources.keys.sorted().compactMap(lock.sourceDerivation)
     }
 
     /// Every derivation hash some recorded generation needs.

@@ -1,9 +1,10 @@
 import Foundation
 import Support
 
-/// `ownerboot fetch`: brings every input a lock pins into the store — each .deb of the build
-/// environment (`PackageFetcher`) and each source (`SourceFetcher`) — each checked against the
-/// lock before it becomes a store entry. Afterwards a build of that lock needs no network: the
+/// `ownerboot fetch`: brings every input a lock pins into the store — Debian's signed archive
+/// metadata and each .deb of the build environment and OS (`PackageFetcher`), and each source
+/// (`SourceFetcher`) — each checked against the lock (the .debs also against the signed index)
+/// before it becomes a store entry. Afterwards a build of that lock needs no network: the
 /// build environment is assembled from the stored .debs, the sources are already there.
 public struct InputFetcher: Sendable {
     /// Downloads one source into an empty folder and checks it against the lock.
@@ -12,12 +13,18 @@ public struct InputFetcher: Sendable {
     public var store: Store
     public var downloadPackages: PackageFetcher.Downloader
     public var downloadSource: SourceDownloader
+    public var downloadArchive: ArchiveFetcher.Downloader
+    /// The keyring Debian's InRelease must be signed with.
+    public var keyring: URL
 
     public init(store: Store, downloadPackages: @escaping PackageFetcher.Downloader = PackageFetcher.aptDownload,
-                downloadSource: @escaping SourceDownloader = { spec, locked, directory in try SourceFetcher().fetch(spec, locked: locked, into: directory) }) {
+                downloadSource: @escaping SourceDownloader = { spec, locked, directory in try SourceFetcher().fetch(spec, locked: locked, into: directory) },
+                downloadArchive: @escaping ArchiveFetcher.Downloader = ArchiveFetcher.aptHelperDownload, keyring: URL = ArchiveIndex.debianKeyring) {
         self.store = store
         self.downloadPackages = downloadPackages
         self.downloadSource = downloadSource
+        self.downloadArchive = downloadArchive
+        self.keyring = keyring
     }
 
     public struct Summary: Sendable, Codable, Equatable {
@@ -33,7 +40,8 @@ public struct InputFetcher: Sendable {
 
     public func fetch(_ lock: LockFile, progress: ProgressSink = { _ in }) throws -> Summary {
         guard let env = lock.buildenv else { throw LockError.unreadable(path: "\(lock.board)/ownerboot.lock", reason: "it pins no build environment") }
-        let packages = try PackageFetcher(store: store, download: downloadPackages).fetch(env.packages + (lock.os?.packages ?? []).filter { package in !env.packages.contains(package) }, progress: progress)
+        let envs = [("the build environment", env)] + (lock.os.map { [("the OS", $0)] } ?? [])
+        let packages = try PackageFetcher(store: store, download: downloadPackages, downloadArchive: downloadArchive, keyring: keyring).fetch(envs, progress: progress)
         var summary = Summary(board: lock.board, packages: packages, sourcesFetched: [], sourcesPresent: [],
                               fetchedBytes: packages.fetchedBytes, totalBytes: packages.totalBytes)
         for name in lock.sources.keys.sorted() {

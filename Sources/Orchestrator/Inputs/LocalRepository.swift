@@ -2,7 +2,7 @@ import Foundation
 import Support
 
 /// A flat Debian repository made from the store alone: a hard link to every .deb the lock pins
-/// (each re-hashed against the lock first), a `Packages` index (`dpkg-scanpackages
+/// (each re-hashed against the lock and Debian's signed index first), a `Packages` index (`dpkg-scanpackages
 /// --multiversion`) and a `Release` naming the suite, which mmdebstrap needs to find the
 /// essential packages. It holds exactly the pinned packages, so apt can choose nothing else,
 /// and reading it needs no network.
@@ -15,12 +15,17 @@ public struct LocalRepository: Sendable {
 
     /// Makes the repository in `directory` (created; must not exist). Throws naming the first
     /// package the store lacks or holds different bytes for.
-    public static func make(for env: LockFile.BuildEnvironment, store: Store, at directory: URL) throws -> LocalRepository {
+    /// Every .deb is checked against the lock and Debian's signed index (the archive metadata
+    /// must be in the store: `PackageFetcher.fetch` brings it) before it is linked.
+    public static func make(for env: LockFile.BuildEnvironment, what: String = "the build environment", store: Store, at directory: URL,
+                            keyring: URL = ArchiveIndex.debianKeyring) throws -> LocalRepository {
         let fm = FileManager.default
+        let fetcher = PackageFetcher(store: store, keyring: keyring)
+        let index = try fetcher.archives.index(for: env, what: what, downloading: false)
         try fm.createDirectory(at: directory, withIntermediateDirectories: false)
-        let fetcher = PackageFetcher(store: store)
         for package in env.packages {
-            let stored = try fetcher.storedDeb(package)
+            try index.check(package)
+            let stored = try fetcher.storedDeb(package, index: index)
             let link = directory.appendingPathComponent(package.debFileName)
             // A hard link costs nothing (same file system as the store); mmdebstrap's
             // file-mirror hook bind-mounts this folder, so a symlink into the store would dangle.

@@ -18,6 +18,20 @@ public enum LockError: UserFacingError, Equatable {
     case packageMismatch(package: String, file: String, expected: String, actual: String)
     /// The build environment needs a .deb the store does not hold.
     case packageMissing(package: String, entry: String)
+    /// The lock was written before ownerboot kept Debian's signed archive metadata.
+    case archiveUnpinned(part: String)
+    /// The store (or a bundle) lacks a file of the archive metadata entry.
+    case archiveMetadataMissing(entry: String, file: String)
+    /// The locked InRelease could not be got again (the mirror moved on, or no network).
+    case archiveUnavailable(inRelease: String, detail: String)
+    /// InRelease is not signed by the archive keyring (or not one signed block, or another suite).
+    case archiveSignature(detail: String)
+    /// InRelease or a Packages index is not what the lock or the signed InRelease says.
+    case archiveIndexMismatch(file: String, what: String, expected: String, actual: String)
+    /// The signed index does not list the pinned package at that version and architecture.
+    case packageNotInArchive(package: String, inRelease: String)
+    /// A pin or a .deb differs from the signed index's record.
+    case packageArchiveMismatch(package: String, what: String, expected: String, actual: String)
 
     public var message: String {
         switch self {
@@ -34,6 +48,17 @@ public enum LockError: UserFacingError, Equatable {
         case .packageMismatch(let package, let file, let expected, let actual):
             return "package \(package): \(file) has SHA-256 \(actual), the lock pins \(expected)"
         case .packageMissing(let package, let entry): return "the store has no .deb for \(package) (store entry \(entry))"
+        case .archiveUnpinned(let part):
+            return "the lock pins \(part)'s .debs without Debian's signed archive metadata (InRelease, Packages): it was written before ownerboot kept it, and its .debs cannot be checked against Debian's signature"
+        case .archiveMetadataMissing(let entry, let file): return "the archive metadata entry \(entry) lacks \(file)"
+        case .archiveUnavailable(let inRelease, let detail): return "cannot get the locked InRelease (SHA-256 \(inRelease)): \(detail)"
+        case .archiveSignature(let detail): return "Debian's archive signature does not hold: \(detail)"
+        case .archiveIndexMismatch(let file, let what, let expected, let actual):
+            return "archive metadata \(file): its \(what) is \(actual), expected \(expected)"
+        case .packageNotInArchive(let package, let inRelease):
+            return "package \(package) is not in Debian's signed index (InRelease \(inRelease)): the lock pins a .deb the archive never published there"
+        case .packageArchiveMismatch(let package, let what, let expected, let actual):
+            return "package \(package): \(what) is \(actual), Debian's signed index says \(expected)"
         }
     }
 
@@ -49,6 +74,11 @@ public enum LockError: UserFacingError, Equatable {
         case .packageUnavailable: return "on a machine with the network run `ownerboot fetch` (or import a bundle that holds it); if the mirror dropped the version, `ownerboot lock` moves to what it serves"
         case .packageMismatch: return "the bytes are not what was locked: investigate before re-locking (a stored copy that changed: `ownerboot store verify`)"
         case .packageMissing: return "run `ownerboot fetch board=NAME` while online, or `ownerboot import` a bundle that holds it"
+        case .archiveUnpinned: return "re-lock it: `ownerboot lock --keep board=NAME` keeps every pin Debian's current index still lists with the same hash and adds the metadata; commit the lock (a bundle made from the old lock must be exported again from a build of the new one)"
+        case .archiveMetadataMissing: return "run `ownerboot fetch board=NAME` while online (or import a bundle that carries it)"
+        case .archiveUnavailable: return "import a bundle (or copy the store entry) that carries this InRelease, or re-lock with `ownerboot lock --keep` against what the mirror serves now"
+        case .archiveSignature, .archiveIndexMismatch, .packageNotInArchive, .packageArchiveMismatch:
+            return "nothing was used: these bytes are not what Debian signed; get them from the mirror again, and if a bundle carried them, refuse it"
         }
     }
 }

@@ -33,6 +33,39 @@ public struct LockFile: Codable, Sendable, Equatable {
         public var mirror: String
         public var variant: String
         public var packages: [Package]
+        /// Debian's signed metadata the pins were read from (nil in a lock written before
+        /// ownerboot kept it: such a lock must be re-locked before its .debs are used).
+        public var archive: Archive? = nil
+
+        public init(suite: String, mirror: String, variant: String, packages: [Package], archive: Archive? = nil) {
+            self.suite = suite
+            self.mirror = mirror
+            self.variant = variant
+            self.packages = packages
+            self.archive = archive
+        }
+    }
+
+    /// The suite's `InRelease` (signed by the Debian archive keys) and the `Packages` indexes
+    /// it lists that the pins come from, kept in the store as one fixed-output entry
+    /// (`<hash>-debian-archive`: `InRelease` and each index at its path) and carried in
+    /// bundles. Every .deb is checked against it (`ArchiveIndex`) before it is used.
+    public struct Archive: Codable, Sendable, Equatable {
+        /// SHA-256 of the InRelease file as the mirror served it when the lock was written.
+        public var inRelease: String
+        /// The index files read, as InRelease names them (`main/binary-amd64/Packages.xz`).
+        public var indexes: [String]
+
+        public init(inRelease: String, indexes: [String]) {
+            self.inRelease = inRelease
+            self.indexes = indexes
+        }
+
+        /// The metadata's store entry, fixed by the InRelease hash and the index paths (the
+        /// InRelease fixes each index's hash).
+        public var derivation: Derivation {
+            Derivation(name: "debian-archive", kind: .archive, fixedOutput: SHA256Digest.hex(Array(([inRelease] + indexes).joined(separator: "\n").utf8)))
+        }
     }
 
     public struct SourceFile: Codable, Sendable, Equatable {
@@ -54,6 +87,12 @@ public struct LockFile: Codable, Sendable, Equatable {
     /// The OS image's package closure (`[os]`), pinned like the build environment's.
     public var os: BuildEnvironment? = nil
     public var sources: [String: Source]
+
+    /// The archive metadata entries the build environment and the OS need, each once.
+    public var archives: [Archive] {
+        var seen: Set<String> = []
+        return [buildenv?.archive, os?.archive].compactMap { $0 }.filter { seen.insert($0.derivation.hash).inserted }
+    }
 
     /// Every pinned .deb (build environment and OS), each once.
     public var allPackages: [Package] {

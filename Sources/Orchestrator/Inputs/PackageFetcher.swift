@@ -2,9 +2,12 @@ import Foundation
 import Support
 
 /// Brings a lock's pinned .debs into the store, each as its own entry (`<hash>-deb-<file>`,
-/// one file). A .deb is downloaded into a temporary folder, hashed and compared with the SHA-256
-/// the lock pins, and only then moved into the store: a wrong or partial download never becomes
-/// an entry. Packages already in the store are not downloaded again.
+/// one file). Every pin is first checked against Debian's signed archive metadata
+/// (`ArchiveFetcher`, `ArchiveIndex`: InRelease signed by the archive keyring, Packages by the
+/// hash InRelease lists); a .deb is downloaded into a temporary folder, hashed and compared
+/// with the lock's SHA-256 and the signed index's size and SHA-256, and only then moved into
+/// the store: a wrong or partial download never becomes an entry. Packages already in the
+/// store are not downloaded again.
 public struct PackageFetcher: Sendable {
     /// Downloads `packages` into `directory`, each under its `debFileName`. Throws naming the
     /// package it could not get.
@@ -12,10 +15,14 @@ public struct PackageFetcher: Sendable {
 
     public var store: Store
     public var download: Downloader
+    /// Gets the archive metadata when the store lacks it, and verifies it.
+    public var archives: ArchiveFetcher
 
-    public init(store: Store, download: @escaping Downloader = PackageFetcher.aptDownload) {
+    public init(store: Store, download: @escaping Downloader = PackageFetcher.aptDownload,
+                downloadArchive: @escaping ArchiveFetcher.Downloader = ArchiveFetcher.aptHelperDownload, keyring: URL = ArchiveIndex.debianKeyring) {
         self.store = store
         self.download = download
+        self.archives = ArchiveFetcher(store: store, download: downloadArchive, keyring: keyring)
     }
 
     public struct Summary: Sendable, Codable, Equatable {
@@ -28,6 +35,22 @@ public struct PackageFetcher: Sendable {
         public var totalBytes: Int64
     }
 
+    /// Every package of `envs` (each once) with the verified index that vouches for it; every
+    /// pin checked against it. `envs` are (what, environment): "the build environment", "the OS".
+    public func verified(_ envs: [(what: String, env: LockFile.BuildEnvironment)]) throws -> [(package: LockFile.Package, index: ArchiveIndex)] {
+        var seen: Set<String> = []
+        var result: [(package: LockFile.Package, index: ArchiveIndex)] = []
+        for (what, env) in envs {
+            for package in env.packages where package.derivation == nil { throw LockError.packageUnpinned(package: package.pin) }
+            let index = try archives.index(for: env, what: what)
+            for package in env.packages where seen.insert(package.derivation!.hash).inserted {
+                try index.check(package)
+                result.append((package, index))
+            }
+        }
+        return result
+    }
+
     /// The pinned packages whose store entry is missing (all must be pinned by hash).
     public func missing(_ packages: [LockFile.Package]) throws -> [LockFile.Package] {
         try packages.filter { package in
@@ -36,9 +59,18 @@ public struct PackageFetcher: Sendable {
         }
     }
 
+    /// `fetch` of one environment.
+    @discardableResult
+    public func fetch(_ env: LockFile.BuildEnvironment, what: String = "the build environment", progress: ProgressSink = { _ in }) throws -> Summary {
+        try fetch([(what, env)], progress: progress)
+    }
+
     /// Makes sure every package has its store entry; downloads only the missing ones.
     @discardableResult
-    public func fetch(_ packages: [LockFile.Package], progress: ProgressSink = { _ in }) throws -> Summary {
+    public func fetch(_ envs: [(what: String, env: LockFile.BuildEnvironment)], progress: ProgressSink = { _ in }) throws -> Summary {
+        let verified = try self.verified(envs)
+        let packages = verified.map(\.package)
+        let indexes = Dictionary(uniqueKeysWithValues: verified.map { ($0.package.derivation!.hash, $0.index) })
         let missing = try self.missing(packages)
         var summary = Summary(fetched: 0, fetchedBytes: 0, present: packages.count - missing.count, totalBytes: 0)
         if !missing.isEmpty {
@@ -54,7 +86,7 @@ public struct PackageFetcher: Sendable {
                 throw error
             }
             for (index, package) in missing.enumerated() {
-                let size = try install(package, downloadedIn: tmp)
+                let size = try install(package, index: indexes[package.derivation!.hash]!, downloadedIn: tmp)
                 summary.fetched += 1
                 summary.fetchedBytes += size
                 progress(ProgressEvent(task: task, phase: .progress, done: Int64(index + 1), total: Int64(missing.count), unit: "packages",
@@ -69,8 +101,9 @@ public struct PackageFetcher: Sendable {
         return summary
     }
 
-    /// Checks one downloaded .deb against the lock and moves it into the store; returns its size.
-    func install(_ package: LockFile.Package, downloadedIn directory: URL) throws -> Int64 {
+    /// Checks one downloaded .deb against the lock and the signed index and moves it into the
+    /// store; returns its size.
+    func install(_ package: LockFile.Package, index: ArchiveIndex, downloadedIn directory: URL) throws -> Int64 {
         let derivation = package.derivation!
         let file = directory.appendingPathComponent(package.debFileName)
         guard FileManager.default.fileExists(atPath: file.path) else {
@@ -80,6 +113,7 @@ public struct PackageFetcher: Sendable {
         guard actual == package.sha256 else {
             throw LockError.packageMismatch(package: package.pin, file: package.debFileName, expected: package.sha256!, actual: actual)
         }
+        try index.check(deb: file, of: package)
         let size = Int64((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0)
         try store.withLock(derivation) {
             if store.contains(derivation) { return }
@@ -91,9 +125,9 @@ public struct PackageFetcher: Sendable {
         return size
     }
 
-    /// The path of a package's .deb in the store, checked against the lock's SHA-256 (a stored
-    /// copy that changed since is refused, naming it).
-    public func storedDeb(_ package: LockFile.Package) throws -> URL {
+    /// The path of a package's .deb in the store, checked against the lock's SHA-256 and the
+    /// signed index's record (a stored copy that changed since is refused, naming it).
+    public func storedDeb(_ package: LockFile.Package, index: ArchiveIndex) throws -> URL {
         guard let derivation = package.derivation else { throw LockError.packageUnpinned(package: package.pin) }
         let file = store.path(of: derivation).appendingPathComponent(package.debFileName)
         guard store.contains(derivation), FileManager.default.fileExists(atPath: file.path) else {
@@ -103,6 +137,7 @@ public struct PackageFetcher: Sendable {
         guard actual == package.sha256 else {
             throw LockError.packageMismatch(package: package.pin, file: file.path, expected: package.sha256!, actual: actual)
         }
+        try index.check(deb: file, of: package)
         return file
     }
 

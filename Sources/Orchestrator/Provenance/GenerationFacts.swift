@@ -90,7 +90,7 @@ public struct GenerationFacts: Sendable {
                 let builder = board.components.first { $0.name == step.derivation.name }?.builder ?? ""
                 components.append(Component(name: step.derivation.name, derivation: step.derivation, files: files, members: members,
                                             packages: packages.sorted(), builder: builder))
-            case .buildEnvironment, .boardSnapshot, .package, .attestation, .repository:
+            case .buildEnvironment, .boardSnapshot, .package, .attestation, .repository, .archive:
                 // The .debs are described from the lock (every pinned package, by its hash).
                 break
             }

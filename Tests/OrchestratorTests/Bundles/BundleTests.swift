@@ -51,12 +51,12 @@ import Testing
         let exported = try exported()
         defer { exported.board.remove() }
         #expect(exported.summary.generation == 2 && exported.summary.signed)
-        #expect(exported.summary.entries == 4)  // snapshot, two .debs, one source
+        #expect(exported.summary.entries == 5)  // snapshot, archive metadata, two .debs, one source
 
         let store = try emptyHome(exported)
-        let imported = try BundleImporter(store: store, verifier: Self.verify(Self.key)).importBundle(at: exported.bundle)
+        let imported = try BundleImporter(store: store, verifier: Self.verify(Self.key), keyring: exported.board.archive.keyring).importBundle(at: exported.bundle)
         #expect(imported.generation == 2 && imported.setHash == exported.built.setHash)
-        #expect(imported.installed.count == 4 && imported.alreadyPresent.isEmpty && imported.extras == ["sbom.spdx.json"])
+        #expect(imported.installed.count == 5 && imported.alreadyPresent.isEmpty && imported.extras == ["sbom.spdx.json"])
         #expect(try store.verify().isEmpty)
         let sbom = try store.outputs().first { $0.kind == "attestation" }
         #expect(sbom != nil)
@@ -78,8 +78,8 @@ import Testing
         }
         // Importing again changes nothing and installs nothing.
         let before = try OfflineBoard.state(of: store)
-        let again = try BundleImporter(store: store, verifier: Self.verify(Self.key)).importBundle(at: exported.bundle)
-        #expect(again.installed.isEmpty && again.alreadyPresent.count == 4)
+        let again = try BundleImporter(store: store, verifier: Self.verify(Self.key), keyring: exported.board.archive.keyring).importBundle(at: exported.bundle)
+        #expect(again.installed.isEmpty && again.alreadyPresent.count == 5)
         #expect(try OfflineBoard.state(of: store) == before)
     }
 
@@ -99,12 +99,12 @@ import Testing
                  _ check: (Error) -> Bool) throws {
         let store = try emptyHome(exported)
         // A store with content of its own, so "unchanged" is not "still empty".
-        try PackageFetcher(store: store, download: exported.board.packageDownloader).fetch([exported.board.packages[0]])
+        try exported.board.packageFetcher(store).fetch(try exported.board.lock.buildenv!)
         let before = try OfflineBoard.state(of: store)
         let file = exported.bundle.deletingLastPathComponent().appendingPathComponent("altered-\(UUID().uuidString).bundle")
         try Data(bytes).write(to: file)
         do {
-            _ = try BundleImporter(store: store, verifier: verifier).importBundle(at: file)
+            _ = try BundleImporter(store: store, verifier: verifier, keyring: exported.board.archive.keyring).importBundle(at: file)
             Issue.record("the altered bundle was imported")
         } catch {
             #expect(check(error), "refused for another reason: \(error)")
@@ -135,7 +135,7 @@ import Testing
         }
         // The same bundle unaltered imports (the refusals were about the byte).
         let store = try emptyHome(exported)
-        #expect(try BundleImporter(store: store, verifier: Self.verify(Self.key)).importBundle(at: exported.bundle).installed.count == 4)
+        #expect(try BundleImporter(store: store, verifier: Self.verify(Self.key), keyring: exported.board.archive.keyring).importBundle(at: exported.bundle).installed.count == 5)
     }
 
     @Test func aMissingFileIsRefusedNamingIt() throws {
@@ -186,7 +186,7 @@ import Testing
         let acceptUnsigned: BundleImporter.Verifier = { _, signature in
             if signature != nil { throw BundleError.signatureRefused(reason: "expected an unsigned bundle") }
         }
-        #expect(try BundleImporter(store: store, verifier: acceptUnsigned).importBundle(at: unsigned.bundle).generation == 2)
+        #expect(try BundleImporter(store: store, verifier: acceptUnsigned, keyring: unsigned.board.archive.keyring).importBundle(at: unsigned.bundle).generation == 2)
     }
 
     @Test func hostileArchivesAreRefused() throws {
@@ -265,6 +265,6 @@ import Testing
         #expect(leftovers.isEmpty)
         // Fetched again, it exports.
         try board.fetcher(store).fetch(lock)
-        #expect(try BundleExporter(store: store).export(board: "fixture", to: bundle).entries == 4)
+        #expect(try BundleExporter(store: store).export(board: "fixture", to: bundle).entries == 5)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         bad[bad.count / 2] ^= 0xFF
         try bad.write(to: board.mirror.appendingPathComponent(beta.debFileName))
         do {
-            try PackageFetcher(store: store, download: board.packageDownloader).fetch(board.packages)
+            try board.packageFetcher(store).fetch(try board.lock.buildenv!)
             Issue.record("a .deb with other bytes than the lock pins was accepted")
         } catch let LockError.packageMismatch(package, file, expected, actual) {
             #expect(package == beta.pin)
@@ -30,12 +30,12 @@ import Testing
         // A version the mirror no longer serves is named too.
         try FileManager.default.removeItem(at: board.mirror.appendingPathComponent(beta.debFileName))
         #expect(throws: LockError.packageUnavailable(package: beta.pin, output: "not on the test mirror")) {
-            try PackageFetcher(store: store, download: board.packageDownloader).fetch(board.packages)
+            try board.packageFetcher(store).fetch(try board.lock.buildenv!)
         }
 
         // The locked bytes are accepted, each as one file named by its hash.
         try good.write(to: board.mirror.appendingPathComponent(beta.debFileName))
-        let summary = try PackageFetcher(store: store, download: board.packageDownloader).fetch(board.packages)
+        let summary = try board.packageFetcher(store).fetch(try board.lock.buildenv!)
         #expect(summary.fetched == 1 && summary.present == 1)
         for package in board.packages {
             let folder = store.path(of: package.derivation!)
@@ -43,7 +43,7 @@ import Testing
             #expect(try SHA256Digest.hex(fileAt: folder.appendingPathComponent(package.debFileName)) == package.sha256)
         }
         // Nothing is downloaded again.
-        let again = try PackageFetcher(store: store, download: { _, _ in Issue.record("downloaded again") }).fetch(board.packages)
+        let again = try board.packageFetcher(store, download: { _, _ in Issue.record("downloaded again") }).fetch(try board.lock.buildenv!)
         #expect(again.fetched == 0 && again.present == 2)
         #expect(again.totalBytes == Int64(good.count) + Int64(try Data(contentsOf: board.mirror.appendingPathComponent(board.packages[0].debFileName)).count))
     }
@@ -54,12 +54,18 @@ import Testing
         let store = board.fixture.store
         let env = try board.lock.buildenv!
         let place = { store.root.appendingPathComponent(".tmp/repo-\(UUID().uuidString)") }
-        // Nothing fetched yet: the build environment cannot be made, and says which .deb.
-        #expect(throws: LockError.packageMissing(package: board.packages[0].pin, entry: board.packages[0].derivation!.storeName)) {
-            try LocalRepository.make(for: env, store: store, at: place())
+        let keyring = board.archive.keyring
+        // Nothing fetched yet: the build environment cannot be made, and says what is missing:
+        // first Debian's signed metadata, then (with it) the .deb.
+        #expect(throws: LockError.archiveMetadataMissing(entry: board.archive.archive.derivation.storeName, file: "InRelease")) {
+            try LocalRepository.make(for: env, store: store, at: place(), keyring: keyring)
         }
-        try PackageFetcher(store: store, download: board.packageDownloader).fetch(env.packages)
-        let repository = try LocalRepository.make(for: env, store: store, at: place())
+        _ = try board.packageFetcher(store).archives.index(for: env, what: "the build environment")
+        #expect(throws: LockError.packageMissing(package: board.packages[0].pin, entry: board.packages[0].derivation!.storeName)) {
+            try LocalRepository.make(for: env, store: store, at: place(), keyring: keyring)
+        }
+        try board.packageFetcher(store).fetch(env)
+        let repository = try LocalRepository.make(for: env, store: store, at: place(), keyring: keyring)
         #expect(try repository.indexedPackages() == env.packages.map(\.pin).sorted())
         let release = try String(contentsOf: repository.directory.appendingPathComponent("Release"), encoding: .utf8)
         #expect(release.contains("Suite: bookworm\n") && release.contains("Codename: bookworm\n"))
@@ -70,7 +76,7 @@ import Testing
         try store.makeWritable(stored.deletingLastPathComponent())
         try Data("not a deb".utf8).write(to: stored)
         do {
-            _ = try LocalRepository.make(for: env, store: store, at: place())
+            _ = try LocalRepository.make(for: env, store: store, at: place(), keyring: keyring)
             Issue.record("a changed .deb went into the repository")
         } catch let LockError.packageMismatch(package, file, _, _) {
             #expect(package == env.packages[1].pin)
@@ -103,18 +109,24 @@ import Testing
         let lock = try board.lock
         try board.fetcher(store).fetch(lock)
         _ = try board.fixture.builder().build(try BuildPlan.make(board: try board.fixture.board, lock: lock, store: store))
-        // A .deb no generation's lock pins: garbage.
-        let stray = try OfflineBoard.makeDeb(name: "ownerboot-stray", version: "1", in: board.mirror)
-        try PackageFetcher(store: store, download: board.packageDownloader).fetch([stray])
+        // A .deb (and its archive metadata) no generation's lock pins: garbage.
+        let strayMirror = board.mirror.appendingPathComponent("stray")
+        try FileManager.default.createDirectory(at: strayMirror, withIntermediateDirectories: true)
+        let stray = try OfflineBoard.makeDeb(name: "ownerboot-stray", version: "1", in: strayMirror)
+        let strayArchive = try TestArchive(debs: [(stray, strayMirror.appendingPathComponent(stray.debFileName))], mirror: strayMirror)
+        let strayEnv = LockFile.BuildEnvironment(suite: "bookworm", mirror: "http://deb.debian.org/debian", variant: "buildd", packages: [stray], archive: strayArchive.archive)
+        try PackageFetcher(store: store, download: { packages, directory in
+            for package in packages { try FileManager.default.copyItem(at: strayMirror.appendingPathComponent(package.debFileName), to: directory.appendingPathComponent(package.debFileName)) }
+        }, downloadArchive: strayArchive.downloader, keyring: strayArchive.keyring).fetch(strayEnv)
         let pinned = GenerationInputs.pinnedEntries(of: lock)
-        #expect(pinned.count == 3)
+        #expect(pinned.count == 4)
         #expect(try GenerationInputs.live(in: store).isSuperset(of: pinned.map(\.hash)))
 
         let (removed, freed) = try GenerationInputs.collectGarbage(store)
         // The stray .deb goes, and so does the fixture's first build environment (of a lock
         // no generation was built with); everything the generation's lock pins stays.
         let unusedEnvironment = Derivation(name: "buildenv", kind: .buildEnvironment, fixedOutput: try board.fixture.lock.buildEnvironmentHash).storeName
-        #expect(Set(removed) == [stray.derivation!.storeName, unusedEnvironment])
+        #expect(Set(removed) == [stray.derivation!.storeName, strayArchive.archive.derivation.storeName, unusedEnvironment])
         #expect(freed > 0)
         #expect(pinned.allSatisfy(store.contains))
         #expect(!store.contains(stray.derivation!))

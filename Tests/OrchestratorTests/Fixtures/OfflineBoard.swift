@@ -13,6 +13,8 @@ struct OfflineBoard {
     let mirror: URL
     let packages: [LockFile.Package]
     let sourceFile: LockFile.SourceFile
+    /// Debian's signed metadata for `packages`, served by the same mirror.
+    let archive: TestArchive
 
     static let boardToml = FixtureBoard.boardToml + """
 
@@ -36,6 +38,8 @@ struct OfflineBoard {
             packages.append(try Self.makeDeb(name: name, version: version, in: mirror))
         }
         self.packages = packages
+        let mirror = self.mirror
+        archive = try TestArchive(debs: packages.map { ($0, mirror.appendingPathComponent($0.debFileName)) }, mirror: mirror)
         let source = try Self.makeDeb(name: "ownerboot-notes", version: "1.0", in: mirror)
         sourceFile = LockFile.SourceFile(name: source.debFileName, sha256: source.sha256!)
         try fixture.write("board.toml", Self.boardToml)
@@ -49,7 +53,7 @@ struct OfflineBoard {
     var lock: LockFile {
         get throws {
             LockFile(board: "fixture", request: LockFile.requestHash(for: try fixture.board),
-                     buildenv: .init(suite: "bookworm", mirror: "http://deb.debian.org/debian", variant: "buildd", packages: packages),
+                     buildenv: .init(suite: "bookworm", mirror: "http://deb.debian.org/debian", variant: "buildd", packages: packages, archive: archive.archive),
                      sources: ["notes": .init(kind: .debianBinary, package: "ownerboot-notes", version: "1.0", files: [sourceFile])])
         }
     }
@@ -94,7 +98,12 @@ struct OfflineBoard {
     }
 
     func fetcher(_ store: Store) -> InputFetcher {
-        InputFetcher(store: store, downloadPackages: packageDownloader, downloadSource: sourceDownloader)
+        InputFetcher(store: store, downloadPackages: packageDownloader, downloadSource: sourceDownloader, downloadArchive: archive.downloader, keyring: archive.keyring)
+    }
+
+    /// A package fetcher for this board's mirror and archive keyring.
+    func packageFetcher(_ store: Store, download: PackageFetcher.Downloader? = nil) -> PackageFetcher {
+        PackageFetcher(store: store, download: download ?? packageDownloader, downloadArchive: archive.downloader, keyring: archive.keyring)
     }
 
     /// The fixture's host-/usr build environment under this lock's buildenv hash.
