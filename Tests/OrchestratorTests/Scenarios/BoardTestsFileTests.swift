@@ -5,8 +5,12 @@ import Testing
 @Suite struct BoardTestsFileTests {
     @Test func emulatedBoardDeclaresItsScenarios() throws {
         let tests = try TestScenarioLoader().load(RepositoryPaths.boards.appendingPathComponent("qemu-x86/tests.toml"))
-        #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "tampered-root", "state", "flash-then-boot", "update", "normal-erased", "normal-payload-corrupted", "planted",
-                                                "pcrs-match", "tpm-unattended", "tpm-tampered", "tpm-normal", "reseal-update", "tang-unattended", "tang-down", "sss-unattended", "sss-tang-down", "promote"])
+        #expect(tests.scenarios.map(\.name) == ["boot", "retry", "no-disk", "tampered-root", "foreign-state", "state-binding", "state", "flash-then-boot", "update", "normal-erased",
+                                                "normal-payload-corrupted", "planted", "pcrs-match", "tpm-unattended", "tpm-tampered", "tpm-late-failure", "tpm-normal", "reseal-update",
+                                                "tang-unattended", "tang-stalling", "tang-down", "sss-unattended", "sss-tang-down", "promote", "totp", "totp-tampered"])
+        // The attacks of issue 25 on their own disks and networks.
+        #expect(tests.scenarios.first { $0.name == "foreign-state" }?.disk == .foreignState && tests.scenarios.first { $0.name == "state-binding" }?.disk == .unboundState)
+        #expect(tests.scenarios.first { $0.name == "tpm-late-failure" }?.disk == .tpm2TamperedRoot && tests.scenarios.first { $0.name == "tang-stalling" }?.tang == .stalling)
         #expect(tests.scenarios.first { $0.name == "tampered-root" }?.disk == .tamperedRoot)
         // The normal/fallback scenarios (and those measuring the normal path) and the state
         // scenario reboot the machine (CMOS and the disk's snapshot survive); the others must not.
@@ -70,7 +74,7 @@ import Testing
         // The scenarios that prove the OS itself always boot it to systemd; the firmware and
         // unlock scenarios stop at the hand-over unless --full-os.
         let always = tests.scenarios.filter { $0.fullOSFrom == nil }.map(\.name)
-        #expect(always == ["boot", "no-disk", "tampered-root", "state", "pcrs-match", "tpm-unattended", "tang-unattended"])
+        #expect(always == ["boot", "no-disk", "tampered-root", "foreign-state", "state-binding", "state", "pcrs-match", "tpm-unattended", "tpm-late-failure", "tang-unattended", "tang-stalling", "totp-tampered"])
         let retry = try #require(tests.scenarios.first { $0.name == "retry" })
         #expect(retry.steps(fullOS: true) == retry.steps)
         #expect(retry.steps(fullOS: false).last == .expect(pattern: "ownerboot: verity root {os_root_hash} verified on /dev/vda1 .*; starting the OS", timeout: 120))
