@@ -8,8 +8,10 @@ import Support
 /// layer at all.
 public enum BoardSnapshot {
     /// Copies the board folder and its resolved recipe files into the store (once per
-    /// distinct content). Symbolic links are copied as the files they point to, so the
-    /// snapshot stands alone and its hash covers what the links pointed at.
+    /// distinct content). A symbolic link that stays inside its folder (the boards folder, the
+    /// recipe layer) is copied as the file it points to, so the snapshot stands alone and its
+    /// hash covers what the link pointed at; a link out of it or a loop is refused
+    /// (`BoardFolderCopy`), and modes are clamped to 0755/0644 (`StoredMode`).
     public static func take(_ board: Board, store: Store) throws -> Derivation {
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("ownerboot-snapshot-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }

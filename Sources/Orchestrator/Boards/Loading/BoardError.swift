@@ -20,6 +20,13 @@ public enum BoardError: UserFacingError, Equatable {
     case unknownProfile(file: String, line: Int?, name: String, searched: [String], known: [String])
     /// A symbolic link in a board or recipe folder that points nowhere (found when it is copied).
     case danglingLink(path: String)
+    /// A symbolic link in a board or recipe folder whose target leaves that folder (the boards
+    /// folder, the recipe layer) or is absolute: a snapshot would carry the file it points to.
+    case linkLeavesFolder(path: String, target: String, folder: String)
+    /// A chain of links longer than the kernel follows, or a folder link to a folder that holds it.
+    case linkLoop(path: String, target: String)
+    /// A folder to snapshot holds more entries than a snapshot may (links multiplying folders).
+    case tooManyFiles(folder: String, limit: Int)
 
     public var message: String {
         switch self {
@@ -48,6 +55,12 @@ public enum BoardError: UserFacingError, Equatable {
             return "\(Self.place(file, line)): [chipset_protect] says the firmware locks the flash, but \(config) lacks \(missing.joined(separator: ", "))"
         case .danglingLink(let path):
             return "\(path) is a symbolic link to nothing"
+        case .linkLeavesFolder(let path, let target, let folder):
+            return "\(path) is a symbolic link to \(target), which leads outside \(folder): a board snapshot (and a bundle exported from it) would carry that file"
+        case .linkLoop(let path, let target):
+            return "\(path) is a symbolic link to \(target) that loops (it leads back to itself or to a folder that holds it)"
+        case .tooManyFiles(let folder, let limit):
+            return "copying \(folder) for a board snapshot passed \(limit) files and folders"
         case .unknownProfile(let file, let line, let name, let searched, _):
             return "\(Self.place(file, line)): no profile '\(name)': no profiles/\(name).toml in \(searched.joined(separator: ", "))"
         }
@@ -79,6 +92,12 @@ public enum BoardError: UserFacingError, Equatable {
             return "add \(missing.joined(separator: " and ")) to \(config) (then rebuild the firmware), or remove [chipset_protect] and say in [board] protection what stays writable"
         case .danglingLink:
             return "point the link at an existing file or remove it (shared files belong in a recipe folder, not behind a link)"
+        case .linkLeavesFolder:
+            return "copy the file into the folder, or make the link relative to a file inside it; keys and other secrets never belong in a board or recipe folder"
+        case .linkLoop:
+            return "remove the link, or point it at a file or at a folder that does not hold it"
+        case .tooManyFiles:
+            return "look for folder links that copy the same files many times, and remove them"
         case .unknownProfile(_, _, let name, _, let known):
             let near = NearMiss.closest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
             return near + "known profiles: \(known.isEmpty ? "(none)" : known.joined(separator: ", ")); an owner's own go in a recipe folder's profiles/ (`recipes` in config.toml or OWNERBOOT_RECIPES)"

@@ -19,19 +19,19 @@ public enum BoardRecipeFiles {
         return files.filter { $0.origin != .board }
     }
 
-    /// Copies the board folder to `destination` (links resolved) and each file of
-    /// `fromLayers(of:)` into it at its name.
+    /// Copies the board folder to `destination` and each file of `fromLayers(of:)` into it at
+    /// its name, links resolved within the folder each comes from (`BoardFolderCopy`): the
+    /// boards folder for the board's own files, the recipe layer for a recipe.
     public static func materialize(_ board: Board, at destination: URL) throws {
-        try BoardFolderCopy.copyResolvingLinks(board.directory, to: destination)
+        let directory = board.directory.standardizedFileURL
+        try BoardFolderCopy.copy(directory.lastPathComponent, in: directory.deletingLastPathComponent(), to: destination)
         for file in fromLayers(of: board) {
             let target = destination.appendingPathComponent(file.name)
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             if FileManager.default.fileExists(atPath: target.path) { continue }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: file.url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                try BoardFolderCopy.copyResolvingLinks(file.url, to: target)
-            } else {
-                try BoardFolderCopy.copyFile(file.url, to: target)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            switch file.origin {
+            case .layer(let layer): try BoardFolderCopy.copy(file.name, in: layer.directory, to: target)
+            case .board: try BoardFolderCopy.copy(file.name, in: directory, to: target)
             }
         }
     }
