@@ -108,7 +108,7 @@ public struct ArchiveIndex: Sendable {
         let status = result.stderrText.split(separator: "\n").filter { $0.hasPrefix("[GNUPG:] ") }
         guard result.status == 0, status.contains(where: { $0.hasPrefix("[GNUPG:] VALIDSIG ") }),
               !status.contains(where: { $0.hasPrefix("[GNUPG:] BADSIG ") || $0.hasPrefix("[GNUPG:] ERRSIG ") }) else {
-            let reason = status.first { $0.hasPrefix("[GNUPG:] BADSIG") || $0.hasPrefix("[GNUPG:] ERRSIG") || $0.hasPrefix("[GNUPG:] NO_PUBKEY") }
+            let reason = ["NO_PUBKEY", "BADSIG", "ERRSIG"].lazy.compactMap { word in status.first { $0.hasPrefix("[GNUPG:] \(word)") } }.first
             throw LockError.archiveSignature(detail: "gpgv against \(keyring.path) refused InRelease (exit \(result.status)): \(reason.map(String.init) ?? ProcessRunner.Result.tail(result.stderrText))")
         }
         let signed = result.stdoutText

@@ -59,13 +59,13 @@ struct OfflineBoard {
     }
 
     /// A real .deb (dpkg-deb) holding one file; returns its lock entry.
-    static func makeDeb(name: String, version: String, in directory: URL) throws -> LockFile.Package {
+    static func makeDeb(name: String, version: String, in directory: URL, note: String? = nil) throws -> LockFile.Package {
         let root = directory.appendingPathComponent("build-\(name)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("DEBIAN"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("usr/share/\(name)"), withIntermediateDirectories: true)
         try Data("Package: \(name)\nVersion: \(version)\nArchitecture: all\nMaintainer: ownerboot tests <tests@invalid>\nDescription: test package\n".utf8)
             .write(to: root.appendingPathComponent("DEBIAN/control"))
-        try Data("\(name) \(version)\n".utf8).write(to: root.appendingPathComponent("usr/share/\(name)/note"))
+        try Data((note ?? "\(name) \(version)\n").utf8).write(to: root.appendingPathComponent("usr/share/\(name)/note"))
         var package = LockFile.Package(name: name, version: version, architecture: "all", sha256: nil)
         let deb = directory.appendingPathComponent(package.debFileName)
         try ProcessRunner().checked("dpkg-deb", ["--root-owner-group", "-Zgzip", "--build", root.path, deb.path])
