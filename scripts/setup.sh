@@ -32,6 +32,9 @@ packages=(
   gcc
   # sandbox, build environments, sources
   bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd lz4 cpio
+  # every .deb is checked against Debian's signed InRelease (gpgv + the archive keyring above);
+  # the tests sign a miniature archive with a throwaway key (gpg)
+  gpgv gpg gpg-agent
   # the emulated board: QEMU, disks
   qemu-system-x86 cryptsetup-bin e2fsprogs fdisk   # fdisk: sfdisk writes the GPT of `ownerboot disk`
   # measured boot and unattended unlock: the emulated TPM, tang, and the real clevis tools the
