@@ -255,5 +255,18 @@ import Testing
             #expect(index.records.count == part.packages.count)
         }
         print("verified qemu-x86's \(lock.allPackages.count) pins against the real signed index in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        // With every OS .deb stored: the OS repository made through the checked path is the
+        // one the store holds (same Packages, byte for byte).
+        let os = lock.os!
+        guard try PackageFetcher(store: store).missing(os.packages).isEmpty else { return }
+        let place = store.root.appendingPathComponent(".tmp/repo-archive-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: place) }
+        let made = try LocalRepository.make(for: os, what: "the OS", store: store, at: place)
+        let plan = try BuildPlan.make(board: try BoardCatalog(directory: RepositoryPaths.boards).load("qemu-x86"), lock: lock, store: store)
+        if let step = plan.steps.first(where: { $0.derivation.kind == .repository }), store.contains(step.derivation) {
+            let same = try Data(contentsOf: made.directory.appendingPathComponent("Packages")) == Data(contentsOf: store.path(of: step.derivation).appendingPathComponent("Packages"))
+            #expect(same)
+            print("the OS repository made from the checked .debs: \(os.packages.count) packages, Packages identical to \(step.derivation.storeName.prefix(16))…: \(same)")
+        }
     }
 }
