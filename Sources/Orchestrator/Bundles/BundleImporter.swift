@@ -9,8 +9,10 @@ import Support
 /// claims and to what the bundle's own lock pins, every .deb must be one Debian's archive
 /// signed (the bundle's InRelease verified with the host's archive keyring, its Packages
 /// index by InRelease, each .deb's size and SHA-256 by the index), and the board snapshot
-/// must plan to the generation's set hash. Only then are the entries installed and the generation recorded
-/// under its own number (so a rebuild embeds the same number in the ROM). Any refusal leaves
+/// must plan to the generation's set hash. Only then are the entries installed (modes clamped
+/// to 0755/0644) and the generation recorded under its own number (so a rebuild embeds the
+/// same number in the ROM), with the component and live derivation hashes this store planned,
+/// not the manifest's (`ImportedGeneration.swift` says what is recomputed and what cannot be). Any refusal leaves
 /// the store exactly as it was.
 public struct BundleImporter: Sendable {
     /// Gets the manifest's bytes and the signature file's bytes (nil when the bundle has none)
@@ -71,8 +73,8 @@ public struct BundleImporter: Sendable {
         defer { try? FileManager.default.removeItem(at: staging) }
         try stage(manifest, from: reader, into: staging, progress: progress, task: task, started: started)
 
-        let derivations = try check(manifest, staged: staging)
-        var generation = manifest.generation
+        let (derivations, plan) = try check(manifest, staged: staging)
+        var generation = try Self.recomputed(manifest.generation, plan: plan, snapshot: manifest.generation.boardSnapshot!)
         if let conflict = try store.importConflict(generation) { throw conflict }
 
         // Every check passed: install. Each install is a rename of a checked folder.
@@ -82,6 +84,7 @@ public struct BundleImporter: Sendable {
             if store.contains(derivation) { present.append(entry.storeName); continue }
             try store.withLock(derivation) {
                 if store.contains(derivation) { present.append(entry.storeName); return }
+                try Self.clampModes(in: staging.appendingPathComponent("store").appendingPathComponent(entry.storeName))
                 try store.install(staging.appendingPathComponent("store").appendingPathComponent(entry.storeName), as: derivation, seconds: 0, log: nil)
                 installed.append(entry.storeName)
             }
@@ -161,7 +164,7 @@ public struct BundleImporter: Sendable {
 
     /// Checks each staged entry against its content hash and the bundle's lock, and the
     /// generation against its snapshot; returns derivation hash → derivation to install.
-    func check(_ manifest: BundleManifest, staged staging: URL) throws -> [String: Derivation] {
+    func check(_ manifest: BundleManifest, staged staging: URL) throws -> (derivations: [String: Derivation], plan: BuildPlan) {
         func folder(_ entry: BundleManifest.Entry) -> URL { staging.appendingPathComponent("store").appendingPathComponent(entry.storeName) }
         for entry in manifest.entries {
             let actual = try TreeHash.hash(of: folder(entry))
@@ -248,10 +251,11 @@ public struct BundleImporter: Sendable {
                 try index.check(deb: staging.appendingPathComponent("store").appendingPathComponent(package.derivation!.storeName).appendingPathComponent(package.debFileName), of: package)
             }
         }
-        let plan = try BuildPlan.make(board: board, lock: lock, store: store)
+        // With the generation's own number, as a rebuild here plans it (the ROM embeds it).
+        let plan = try BuildPlan.make(board: board, lock: lock, store: store, generation: manifest.generation.number)
         guard plan.setHash == manifest.generation.setHash else {
             throw BundleError.inconsistent(entry: snapshot.storeName, reason: "the board snapshot plans to set \(plan.setHash), the generation record says \(manifest.generation.setHash)")
         }
-        return byHash
+        return (byHash, plan)
     }
 }
