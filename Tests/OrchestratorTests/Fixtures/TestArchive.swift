@@ -48,7 +48,10 @@ struct TestArchive {
         try Data(release.utf8).write(to: releaseFile)
         let inRelease = dists.appendingPathComponent("InRelease")
         try? fm.removeItem(at: inRelease)
-        try ProcessRunner(environment: ["GNUPGHOME": signer.path, "PATH": "/usr/bin:/bin"]).checked("gpg", ["--batch", "--yes", "--clearsign", "--output", inRelease.path, releaseFile.path])
+        let signing = ProcessRunner(environment: ["GNUPGHOME": signer.path, "PATH": "/usr/bin:/bin"])
+        try signing.checked("gpg", ["--batch", "--yes", "--clearsign", "--output", inRelease.path, releaseFile.path])
+        // gpg starts an agent per home that outlives the test process: stopped after each use.
+        _ = try? signing.run("gpgconf", ["--kill", "gpg-agent"])
         keyring = Self.archiveHome.appendingPathComponent("keyring.gpg")
         archive = LockFile.Archive(inRelease: try SHA256Digest.hex(fileAt: inRelease), indexes: [Self.indexPath])
     }
@@ -73,6 +76,7 @@ struct TestArchive {
         _ = try! gpg.checked("gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "\(name) <test@invalid>", "ed25519", "sign", "never"])
         let exported = try! gpg.checked("gpg", ["--batch", "--export"]).stdout
         try! exported.write(to: home.appendingPathComponent("keyring.gpg"))
+        _ = try? gpg.run("gpgconf", ["--kill", "gpg-agent"])
         return home
     }
 }
