@@ -49,9 +49,12 @@ struct TestArchive {
         let inRelease = dists.appendingPathComponent("InRelease")
         try? fm.removeItem(at: inRelease)
         let signing = ProcessRunner(environment: ["GNUPGHOME": signer.path, "PATH": "/usr/bin:/bin"])
+        // gpg starts an agent per home that outlives the test process: stopped after each use,
+        // one signature at a time (tests side by side share the homes).
+        Self.gpgLock.lock()
+        defer { Self.gpgLock.unlock() }
+        defer { _ = try? signing.run("gpgconf", ["--kill", "gpg-agent"]) }
         try signing.checked("gpg", ["--batch", "--yes", "--clearsign", "--output", inRelease.path, releaseFile.path])
-        // gpg starts an agent per home that outlives the test process: stopped after each use.
-        _ = try? signing.run("gpgconf", ["--kill", "gpg-agent"])
         keyring = Self.archiveHome.appendingPathComponent("keyring.gpg")
         archive = LockFile.Archive(inRelease: try SHA256Digest.hex(fileAt: inRelease), indexes: [Self.indexPath])
     }
@@ -68,8 +71,12 @@ struct TestArchive {
         }
     }
 
+    static let gpgLock = NSLock()
+
     /// A gpg home with one Ed25519 signing key and `keyring.gpg`, its public key exported.
     static func makeKey(_ name: String) -> URL {
+        gpgLock.lock()
+        defer { gpgLock.unlock() }
         let home = URL(fileURLWithPath: "/tmp/ob-gpg-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let gpg = ProcessRunner(environment: ["GNUPGHOME": home.path, "PATH": "/usr/bin:/bin"])
