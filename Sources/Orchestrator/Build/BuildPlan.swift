@@ -47,6 +47,9 @@ public struct BuildPlan: Sendable {
         guard let envHash = lock.buildEnvironmentHash, let spec = board.buildEnvironment else {
             throw LockError.missing(board: board.name, path: board.lockFile.path)
         }
+        // A board file that is a link out of its folder (to the owner's key, say) is refused
+        // here, before any builder could see it, not only when the snapshot is taken.
+        try BoardRecipeFiles.checkLinks(board)
         var steps: [Step] = []
         let buildenv = Derivation(name: "buildenv", kind: .buildEnvironment, fixedOutput: envHash)
         steps.append(Step(derivation: buildenv, dependencies: [], builder: nil, inputPaths: []))

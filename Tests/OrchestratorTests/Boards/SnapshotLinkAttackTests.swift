@@ -76,6 +76,23 @@ import Testing
         }
     }
 
+    @Test func aPlanRefusesALinkToTheOwnersKeyBeforeAnyBuilderRuns() throws {
+        // The snapshot is taken after a build; the builder would have had the key bound into
+        // its sandbox by then. The plan refuses it first (BuildPlan.make).
+        let (fixture, key) = try fixture()
+        defer { fixture.remove() }
+        #expect(try !fixture.plan().steps.isEmpty)  // the control
+        try link(fixture, "owner.key", to: key.path)
+        do {
+            _ = try fixture.plan()
+            Issue.record("a plan accepted a link to the owner's key")
+        } catch let error as BoardError {
+            guard case .linkLeavesFolder(let path, let target, _) = error else { Issue.record("refused for another reason: \(error)"); return }
+            #expect(path == fixture.directory.appendingPathComponent("owner.key").path && target == key.path)
+        }
+        #expect(try snapshots(fixture.store).isEmpty)
+    }
+
     @Test func linkLoopsEndWithAnErrorNamingTheLink() throws {
         let (fixture, _) = try fixture()
         defer { fixture.remove() }

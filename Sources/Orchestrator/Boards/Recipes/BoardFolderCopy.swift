@@ -19,6 +19,14 @@ public enum BoardFolderCopy {
         try copier.copy(relativePath, shownAs: relativePath, to: destination, ancestors: [])
     }
 
+    /// The same walk and the same refusals as `copy`, writing nothing: a plan checks a board's
+    /// files before any builder sees them (a link to the owner's key must not be bound into a
+    /// sandbox, let alone copied into a snapshot after the build).
+    public static func check(_ relativePath: String, in root: URL) throws {
+        var copier = Copier(root: root)
+        try copier.copy(relativePath, shownAs: relativePath, to: nil, ancestors: [])
+    }
+
     struct Copier {
         let root: URL
         var entries = 0
@@ -27,7 +35,8 @@ public enum BoardFolderCopy {
 
         /// `relativePath` is where the entry is in `root` (links already followed for its
         /// parents); `shownAs` the path as the owner sees it, for messages.
-        mutating func copy(_ relativePath: String, shownAs: String, to destination: URL, ancestors: [FileIdentity]) throws {
+        /// `destination` nil: walk and check only.
+        mutating func copy(_ relativePath: String, shownAs: String, to destination: URL?, ancestors: [FileIdentity]) throws {
             entries += 1
             guard entries <= BoardFolderCopy.maximumEntries else {
                 throw BoardError.tooManyFiles(folder: root.path, limit: BoardFolderCopy.maximumEntries)
@@ -49,13 +58,16 @@ public enum BoardFolderCopy {
                 if ancestors.contains(identity) {
                     throw BoardError.linkLoop(path: shown, target: target(of: root.appendingPathComponent(relativePath)))
                 }
-                try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+                if let destination { try fm.createDirectory(at: destination, withIntermediateDirectories: true) }
                 for name in try fm.contentsOfDirectory(atPath: source.path).sorted() {
                     let child = resolved.isEmpty ? name : "\(resolved)/\(name)"
-                    try copy(child, shownAs: "\(shownAs)/\(name)", to: destination.appendingPathComponent(name), ancestors: ancestors + [identity])
+                    try copy(child, shownAs: "\(shownAs)/\(name)", to: destination?.appendingPathComponent(name), ancestors: ancestors + [identity])
                 }
-                try fm.setAttributes([.posixPermissions: StoredMode.clamped(Int(info.st_mode & 0o7777), isDirectory: true)], ofItemAtPath: destination.path)
+                if let destination {
+                    try fm.setAttributes([.posixPermissions: StoredMode.clamped(Int(info.st_mode & 0o7777), isDirectory: true)], ofItemAtPath: destination.path)
+                }
             case S_IFREG:
+                guard let destination else { return }
                 try fm.copyItem(at: source, to: destination)
                 try fm.setAttributes([.posixPermissions: StoredMode.clamped(Int(info.st_mode & 0o7777), isDirectory: false)], ofItemAtPath: destination.path)
             default:

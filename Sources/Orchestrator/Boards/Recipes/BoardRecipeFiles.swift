@@ -19,6 +19,20 @@ public enum BoardRecipeFiles {
         return files.filter { $0.origin != .board }
     }
 
+    /// What `materialize` would refuse (a link out of its folder, a loop, too many files), found
+    /// before anything is built: the board folder and each file of `fromLayers(of:)` walked
+    /// without copying.
+    public static func checkLinks(_ board: Board) throws {
+        let directory = board.directory.standardizedFileURL
+        try BoardFolderCopy.check(directory.lastPathComponent, in: directory.deletingLastPathComponent())
+        for file in fromLayers(of: board) {
+            switch file.origin {
+            case .layer(let layer): try BoardFolderCopy.check(file.name, in: layer.directory)
+            case .board: try BoardFolderCopy.check(file.name, in: directory)
+            }
+        }
+    }
+
     /// Copies the board folder to `destination` and each file of `fromLayers(of:)` into it at
     /// its name, links resolved within the folder each comes from (`BoardFolderCopy`): the
     /// boards folder for the board's own files, the recipe layer for a recipe.
