@@ -17,6 +17,11 @@ import Support
 /// inside). bwrap's own user namespace maps only id 0, where `chown` to any other id fails. The
 /// multi-id builder keeps `multiIDCapabilities`, `CAP_SYS_ADMIN` among them: inside its own
 /// namespaces it could remount an input writable, which `InputGuard` catches after the run.
+///
+/// Run by an ordinary user (`unprivileged`), bwrap (not setuid) makes the same namespaces as
+/// that user, and `--uid 0 --gid 0` maps the user to id 0 inside, so a builder sees what it sees
+/// under root and its output is the same; the kernel's user-namespace settings are checked
+/// first (`UserNamespaceSupport`), and the multi-id namespace maps the user's subordinate ids.
 public struct Sandbox: Sendable {
     public struct Invocation: Sendable {
         public var root: URL
@@ -54,7 +59,10 @@ public struct Sandbox: Sendable {
         ]
     }
 
-    public init() {}
+    /// True when ownerboot is not root (see the type's comment); root's sandbox is unchanged.
+    public var unprivileged: Bool
+
+    public init() { unprivileged = UserNamespaceSupport.unprivileged }
 
     /// What the multi-id builder keeps (measured with mmdebstrap --mode=root and the OS
     /// builder, docs/reference/builder-contract.md): mounting /proc, /sys and the repository
@@ -76,7 +84,9 @@ public struct Sandbox: Sendable {
             ? ["--userns", "3", "--assert-userns-disabled"] + others
                 + ["--cap-drop", "ALL"] + Self.multiIDCapabilities.flatMap { ["--cap-add", $0] }
             : ["--unshare-user", "--disable-userns"] + others + ["--cap-drop", "ALL"]
-        var args = namespaces + [
+        // An ordinary user is id 0 inside, as root is (bwrap would keep the user's own id).
+        let identity = unprivileged ? ["--uid", "0", "--gid", "0"] : []
+        var args = namespaces + identity + [
             "--die-with-parent", "--clearenv", "--new-session",
             "--ro-bind", invocation.root.path, "/",
         ]
@@ -104,9 +114,13 @@ public struct Sandbox: Sendable {
         try FileManager.default.createDirectory(at: invocation.log.deletingLastPathComponent(), withIntermediateDirectories: true)
         let runner = ProcessRunner(timeout: invocation.timeout, combinedOutput: invocation.log)
         let result: ProcessRunner.Result
+        if unprivileged { try UserNamespaceSupport.check() }
         if invocation.multiID {
-            let namespace = try MultiIDNamespace()
-            defer { namespace.end() }
+            let namespace = try MultiIDNamespace(unprivileged: unprivileged)
+            defer {
+                namespace.settle(build: invocation.buildDirectory, output: invocation.outputDirectory)
+                namespace.end()
+            }
             // bwrap reads the namespace from fd 3; the shell opens it and becomes bwrap.
             result = try runner.run("sh", ["-c", "exec bwrap \"$@\" 3<\(namespace.path)", "sh"] + arguments(invocation))
         } else {
