@@ -30,8 +30,9 @@ packages=(
   coreboot-utils flashrom
   # scripts/fuzz-seeds.sh (regenerating the committed seed corpora)
   gcc
-  # sandbox, build environments, sources
-  bubblewrap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd lz4 cpio
+  # sandbox, build environments, sources; uidmap: newuidmap/newgidmap map an ordinary user's
+  # subordinate ids into the multi-id builder's namespace (the Debian OS)
+  bubblewrap uidmap mmdebstrap dpkg-dev debian-archive-keyring xz-utils zstd lz4 cpio
   # every .deb is checked against Debian's signed InRelease (gpgv + the archive keyring above);
   # the tests sign a miniature archive with a throwaway key (gpg)
   gpgv gpg gpg-agent
@@ -77,5 +78,39 @@ if [ ! -x "$venv/bin/pyspdxtools" ] || [ "$(cat "$venv/.requirements.sha256" 2>/
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
   echo "$wanted" > "$venv/.requirements.sha256"
+fi
+
+# Flashing as an ordinary user: the USB programmers ownerboot documents belong to the plugdev
+# group (FT2232H 0403:6010, FT232H 0403:6014, CH341A 1a86:5512). The internal programmer and
+# linux_spi still need root.
+rules=/etc/udev/rules.d/60-ownerboot.rules
+wanted_rules='# ownerboot (scripts/setup.sh): USB flash programmers for the plugdev group
+SUBSYSTEM=="usb", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6010", MODE="0660", GROUP="plugdev", TAG+="uaccess"
+SUBSYSTEM=="usb", ATTRS{idVendor}=="0403", ATTRS{idProduct}=="6014", MODE="0660", GROUP="plugdev", TAG+="uaccess"
+SUBSYSTEM=="usb", ATTRS{idVendor}=="1a86", ATTRS{idProduct}=="5512", MODE="0660", GROUP="plugdev", TAG+="uaccess"'
+if [ "$(cat "$rules" 2>/dev/null)" != "$wanted_rules" ]; then
+  mkdir -p /etc/udev/rules.d
+  printf '%s\n' "$wanted_rules" > "$rules"
+  echo "setup.sh: wrote $rules (programmers for the plugdev group)"
+  if command -v udevadm >/dev/null && [ -d /run/udev ]; then
+    udevadm control --reload-rules || true
+    udevadm trigger --subsystem-match=usb || true
+  fi
+fi
+getent group plugdev >/dev/null || groupadd --system plugdev
+
+# Building as an ordinary user: run through sudo, the invoking user (SUDO_USER) gets 65536
+# subordinate user and group ids (for the multi-id OS build) if it has none, in a range past
+# every range /etc/subuid and /etc/subgid already hold, and is added to plugdev.
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && id -u "$SUDO_USER" >/dev/null 2>&1; then
+  if ! grep -q "^$SUDO_USER:" /etc/subuid 2>/dev/null || ! grep -q "^$SUDO_USER:" /etc/subgid 2>/dev/null; then
+    start=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'NF==3 { e=$2+$3; if (e>m) m=e } END { print (m>100000 ? m : 100000) }')
+    usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$SUDO_USER"
+    echo "setup.sh: gave $SUDO_USER subordinate ids $start-$((start + 65535)) in /etc/subuid and /etc/subgid"
+  fi
+  if ! id -nG "$SUDO_USER" | tr ' ' '\n' | grep -qx plugdev; then
+    usermod -aG plugdev "$SUDO_USER"
+    echo "setup.sh: added $SUDO_USER to plugdev (log in again for it to count)"
+  fi
 fi
 echo "setup.sh: system dependencies ready"

@@ -1,3 +1,4 @@
+import Foundation
 import Support
 
 /// Why a flash operation did not happen or did not finish. Each case carries what the user
@@ -101,7 +102,16 @@ public enum FlashError: UserFacingError, Equatable {
         switch self {
         case .unknownProgrammer(_, let suggestion):
             return suggestion.map { "did you mean '\($0)'?" } ?? "use one of the supported programmers, e.g. ch341a_spi or ft2232_spi:type=2232H"
-        case .programmerInitFailed: return "check the programmer string, the USB connection and permissions (`ownerboot programmers`)"
+        case .programmerInitFailed(let programmer, _):
+            // Run by an ordinary user, a USB programmer needs the udev rule; the internal
+            // programmer (the chipset's registers) and linux_spi (/dev/spidev) need root.
+            if geteuid() != 0, programmer.hasPrefix("internal") || programmer.hasPrefix("linux_spi") {
+                return "'\(programmer.split(separator: ":").first ?? "")' needs root (raw access to the chipset or to /dev/spidev): run this command as root (sudo)"
+            }
+            if geteuid() != 0, programmer.hasPrefix("ft2232_spi") || programmer.hasPrefix("ch341a_spi") {
+                return "as an ordinary user, the programmer's USB device must be yours: `sudo bash scripts/setup.sh` installs /etc/udev/rules.d/60-ownerboot.rules (FT2232H/FT232H 0403:6010/6014, CH341A 1a86:5512 to the plugdev group); add yourself to plugdev (`sudo usermod -aG plugdev $USER`), log in again and replug it. Otherwise check the programmer string and the USB connection (`ownerboot programmers`)"
+            }
+            return "check the programmer string, the USB connection and permissions (`ownerboot programmers`)"
         case .noChip: return "check the clip is seated on the chip, the chip is powered at the right voltage, and the programmer string"
         case .multipleChips: return "name the chip the board expects (chip.name in board.toml)"
         case .chipMismatch: return "check you clipped the right chip and chose the right board; board.toml's chip.name must be flashrom's name for it"

@@ -139,6 +139,7 @@ public struct Builder: Sendable {
             // lock and Debian's signed index) first, so after `ownerboot fetch` this needs no
             // network at all.
             let env = plan.lock.buildenv!
+            if UserNamespaceSupport.unprivileged { throw UnprivilegedError.buildEnvironmentNeedsRoot(board: plan.board.name) }
             try PackageFetcher(store: store).fetch(env)
             let repository = store.root.appendingPathComponent(".tmp/repo-\(step.derivation.storeName)-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: repository) }

@@ -9,6 +9,8 @@ public enum UnprivilegedError: UserFacingError, Equatable {
     case noSubordinateIDs(user: String, file: String, found: String)
     /// newuidmap or newgidmap (Debian package uidmap) is not installed, or not setuid root.
     case idMapToolMissing(tool: String)
+    /// Making a build environment (mmdebstrap) is not done as an ordinary user yet.
+    case buildEnvironmentNeedsRoot(board: String)
 
     public var message: String {
         switch self {
@@ -18,6 +20,8 @@ public enum UnprivilegedError: UserFacingError, Equatable {
             return "a multi-id builder (the Debian OS) run by \(user) needs 65535 subordinate ids of \(user) in \(file): \(found)"
         case .idMapToolMissing(let tool):
             return "a multi-id builder (the Debian OS) run by an ordinary user maps its ids with \(tool), which is not installed"
+        case .buildEnvironmentNeedsRoot(let board):
+            return "\(board)'s build environment is not in this store, and an ordinary user cannot make one yet (mmdebstrap would leave files of subordinate ids in the store)"
         }
     }
 
@@ -31,6 +35,8 @@ public enum UnprivilegedError: UserFacingError, Equatable {
             return "run `sudo bash scripts/setup.sh` (it adds a range of 65536 ids for the user who ran sudo to /etc/subuid and /etc/subgid), or as root `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(user)` with a range no other user in \(file) has"
         case .idMapToolMissing(let tool):
             return "install the uidmap package (`apt-get install uidmap`, or `bash scripts/setup.sh` as root), which provides \(tool)"
+        case .buildEnvironmentNeedsRoot:
+            return "run this build as root for now (`sudo ownerboot build board=…`); once a store holds the build environment, its builders run sandboxed the same way for root and ordinary users"
         }
     }
 }
