@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
-swift_all=(fmap fmd cbfs-walk cbfs-edit self bzimage elf cpio ifd manifest decompress inspect)
+swift_all=(fmap fmd cbfs-walk cbfs-edit self bzimage elf cpio ifd manifest decompress inspect tpm-quote)
 c_all=(unlocker-token unlocker-jwe unlocker-sss unlocker-tang unlocker-tpm unlocker-derive)
 all=("${swift_all[@]}" "${c_all[@]}")
 harnesses=("$@")

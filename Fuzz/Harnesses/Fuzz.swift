@@ -16,6 +16,7 @@ let harnesses: [String: @Sendable ([UInt8]) -> Void] = [
     "manifest": fuzzManifest,
     "decompress": fuzzDecompress,
     "inspect": fuzzInspect,
+    "tpm-quote": fuzzTPMQuote,
 ]
 
 /// The harness named by this process: OWNERBOOT_FUZZ_HARNESS, else argv[0]'s `fuzz-<name>`.

@@ -61,6 +61,11 @@ struct ByteReader {
         return UInt64(Self.u32le(bytes, start + offset)) | UInt64(Self.u32le(bytes, start + offset + 4)) << 32
     }
 
+    func u16be(_ what: String, at offset: Int) throws -> UInt16 {
+        try require(what, at: offset, count: 2)
+        return UInt16(bytes[start + offset]) << 8 | UInt16(bytes[start + offset + 1])
+    }
+
     func u32be(_ what: String, at offset: Int) throws -> UInt32 {
         try require(what, at: offset, count: 4)
         return Self.u32be(bytes, start + offset)
