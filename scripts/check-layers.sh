@@ -13,7 +13,7 @@ allowed = {
     "Store": {"Boards", "Derivations"},
     "Inputs": {"Boards", "Derivations", "Store"},
     "Build": {"Inputs", "Store", "Boards", "Derivations"},
-    "Fleet": {"Build", "Store", "Boards", "Derivations"},
+    "Fleet": {"Build", "Store", "Boards", "Derivations", "Attestation"},
     "Flashing": {"Boards", "Store", "Derivations"},
     "Emulation": set(),
     "Disks": set(),
@@ -21,6 +21,7 @@ allowed = {
     "Bundles": {"Build", "Inputs", "Store", "Boards", "Derivations"},
     "Scenarios": {"Emulation", "Disks", "Provisioning", "Flashing", "Build", "Store", "Boards", "Derivations", "Inputs"},
     "Signing": set(),
+    "Attestation": set(),
     "Provenance": {"Signing", "Build", "Inputs", "Store", "Boards", "Derivations"},
 }
 files = [f for f in glob.glob("**/*.swift", recursive=True)]
