@@ -164,6 +164,28 @@ import Testing
         #expect(l.firstDifferingEvent == nil && l.logFinding?.contains("does not replay") == true)
     }
 
+    /// qemu-x86's real ROM, when this checkout has built it (`result/qemu-x86/rom`, a link into
+    /// the store): both paths quoted and matched, and the time one verification takes.
+    static let qemuROM = RepositoryPaths.root.appendingPathComponent("result/qemu-x86/rom/qemu-x86.rom")
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: qemuROM.path))) func qemuX86sOwnROMQuotesOnBothPaths() throws {
+        let dir = try RepositoryPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expectations = try PCRExpectation.everyPath(in: [UInt8](try Data(contentsOf: Self.qemuROM)))
+        #expect(expectations.map(\.path) == ["fallback", "normal"])
+        for expectation in expectations {
+            let device = try Device(dir.appendingPathComponent(expectation.path))
+            try device.boot(expectation)
+            let nonce = QuoteVerifier.nonce()
+            let evidence = try device.quote(nonce: nonce)
+            let verifier = QuoteVerifier(key: device.key, expectations: expectations)
+            let start = Date()
+            let result = verifier.verify(evidence, nonce: nonce, expectedPath: "normal")
+            print("qemu-x86 \(expectation.path): \(result.verdict.summary) in \(Int(Date().timeIntervalSince(start) * 1_000_000)) µs; PCR 2 events: \(expectation.events[2]!.map(\.name).joined(separator: ", "))")
+            #expect(result.verdict == .matches(path: expectation.path))
+        }
+    }
+
     /// The normal path of a kexec board: PCR 8 extended by the real `ob-unlock -x 8` (the
     /// kernel file, then the command line file, as handover.sh does) and PCR 2 capped by
     /// `ob-unlock -x 2` with the cap event; then a reset shows in the next quote.
