@@ -2,12 +2,13 @@
 # Regenerates the committed seed corpora of the fuzz harnesses (Fuzz/Corpus/<harness>/) from
 # coreboot's own tools: small ROMs made by cbfstool and fmaptool (legacy and FMAP layouts,
 # LZMA/LZ4 files, a SHA-256 hash attribute, a stage, an ELF and a Linux payload, an ownerboot
-# manifest, an Intel flash descriptor), ELF files from gcc, cpio archives, compressed streams.
+# manifest, an Intel flash descriptor), ELF files from gcc, cpio archives, compressed streams,
+# TPM 2.0 quotes, signatures and keys from swtpm and tpm2-tools.
 # Every seed is small (the whole corpus stays well under 1 MiB) so libFuzzer mutates quickly.
 #
 # Usage: scripts/fuzz-seeds.sh [OUT_DIR]   (default Fuzz/Corpus; the Boot harnesses' folders in it
 # are wiped first; the unlocker's, unlocker-*, come from scripts/fuzz-seeds-unlocker.sh and stay)
-# Needs: cbfstool, fmaptool, gcc, cpio, xz, gzip, zstd, lz4 (scripts/setup.sh installs them).
+# Needs: cbfstool, fmaptool, gcc, cpio, xz, gzip, zstd, lz4, swtpm, tpm2-tools (scripts/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-Fuzz/Corpus}"
@@ -189,6 +190,35 @@ cp "$tmp/initramfs.cpio" "$out/cpio/initramfs.cpio"
 { printf '\x03'; zstd -q -c "$tmp/text"; } > "$out/decompress/zstd"
 { printf '\x04'; xz --check=crc32 -c "$tmp/text"; } > "$out/decompress/xz"
 { printf '\x04'; xz --check=crc32 -c "$tmp/initramfs.cpio"; } > "$out/decompress/xz-cpio"
+
+# --- TPM 2.0 quotes (tpm-quote): a swtpm on loopback, tpm2-tools ------------------------------
+# Real structures of both kinds of AK: one of the owner hierarchy (its counters obfuscated) and
+# one made by tpm2_createak under the EK (Tests/OrchestratorTests/Attestation makes the same),
+# their quotes and signatures, and the EK publics (ECC with a policy and AES; RSA, refused).
+rm -rf "${out:?}/tpm-quote"; mkdir -p "$out/tpm-quote" "$tmp/tpm"
+port=$(( (RANDOM % 5000 + 10000) * 2 ))
+swtpm socket --tpm2 --tpmstate dir="$tmp/tpm" --server type=tcp,port=$port,bindaddr=127.0.0.1 \
+    --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags startup-clear >"$tmp/swtpm.log" 2>&1 &
+tpm_pid=$!
+trap 'kill "$tpm_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+for _ in $(seq 50); do tpm2_getrandom 1 >/dev/null 2>&1 && break; sleep 0.1; done
+# No resource manager: what a tool leaves loaded is flushed after it.
+tpm() { "$@" >/dev/null; tpm2_flushcontext -t; tpm2_flushcontext -s; }
+q="$out/tpm-quote"
+tpm tpm2_createprimary -C o -g sha256 -G ecc -c "$tmp/primary.ctx"
+tpm tpm2_create -C "$tmp/primary.ctx" -G ecc256:ecdsa-sha256:null -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign' \
+    -u "$q/public-owner-ak" -r "$tmp/owner-ak.priv"
+tpm tpm2_load -C "$tmp/primary.ctx" -u "$q/public-owner-ak" -r "$tmp/owner-ak.priv" -c "$tmp/owner-ak.ctx"
+tpm tpm2_createek -c "$tmp/ek.ctx" -G ecc -u "$q/public-ek-ecc"
+tpm tpm2_createak -C "$tmp/ek.ctx" -c "$tmp/ak.ctx" -G ecc -g sha256 -s ecdsa -u "$q/public-ek-ak"
+tpm tpm2_createek -c "$tmp/ek-rsa.ctx" -G rsa -u "$q/public-ek-rsa"
+tpm2_pcrextend "2:sha256=$(printf hi | sha256sum | cut -c1-64)"
+tpm tpm2_quote -c "$tmp/owner-ak.ctx" -l sha256:0,1,2,3,4,5,6,7 -q 00112233445566778899aabbccddeeff \
+    -m "$q/attest-owner-ak" -s "$q/signature-owner-ak" -g sha256
+tpm tpm2_quote -c "$tmp/ak.ctx" -l sha256:0,1,2,3,4,5,6,7 -q 0011223344556677 -m "$q/attest-ek-ak" -s "$q/signature-ek-ak" -g sha256
+kill "$tpm_pid"; wait "$tpm_pid" 2>/dev/null || true
+chmod 0644 "$q"/*
 
 du -sh "$out"
 find "$out" -type f | sort | while read -r f; do printf '%8d %s\n' "$(stat -c %s "$f")" "$f"; done

@@ -30,6 +30,8 @@ import Testing
             // A persistent handle, as enrolment makes it: a transient context dies with a TPM reset.
             try Self.tool(env, "tpm2_evictcontrol", ["-C", "o", "-c", dir.appendingPathComponent("ak.ctx").path, Self.handle])
             key = try AttestationKey(tpm2bPublic: [UInt8](try Data(contentsOf: dir.appendingPathComponent("ak.pub"))))
+            // The name this verifier computes is the one tpm2_createak wrote (what MakeCredential binds).
+            #expect(key.name == [UInt8](try Data(contentsOf: dir.appendingPathComponent("ak.name"))))
         }
 
         static let handle = "0x81010002"
