@@ -22,13 +22,20 @@ struct FleetTableTests {
         }
         try flash("router", "q3", 3, 2)
         try flash("old", "foreign", 0, nil)
-        let table = try FleetTable.bytes(inventory, generations: generations)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let router = try inventory.device(named: "router").id!
+        try inventory.recordAttestation(Attestation(deviceId: router, time: now.addingTimeInterval(-7200), nonce: "00", verdict: .matches, expectedGeneration: 3,
+                                                    generation: 3, path: "normal", detail: "", resetCount: 1, restartCount: 0, akName: "k"))
+        let laptop = try inventory.device(named: "laptop").id!
+        try inventory.recordAttestation(Attestation(deviceId: laptop, time: now.addingTimeInterval(-90), nonce: "00", verdict: .otherGeneration, expectedGeneration: 11,
+                                                    generation: 12, path: "fallback", detail: "", resetCount: 1, restartCount: 0, akName: "k"))
+        let table = try FleetTable.bytes(inventory, generations: generations, now: now)
         #expect(table.devices == 3)
         #expect(String(decoding: table.bytes, as: UTF8.self) == """
-            DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS
-            laptop\tx230\t-\t-\t12\tnever flashed
-            old\thp-abm\t0\t-\t-\tunknown firmware
-            router\tqemu-x86\t3\t2\t120\toutdated
+            DEVICE\tBOARD\tON CHIP\tFALLBACK\tLATEST\tSTATUS\tATTESTED
+            laptop\tx230\t-\t-\t12\tnever flashed\totherGeneration 12 fallback 1m ago
+            old\thp-abm\t0\t-\t-\tunknown firmware\t-
+            router\tqemu-x86\t3\t2\t120\toutdated\t3 normal 2h ago
 
             """)
     }

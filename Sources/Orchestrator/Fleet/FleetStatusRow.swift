@@ -10,4 +10,6 @@ public struct FleetStatusRow {
     public var lastFlashed: UnsafeRawBufferPointer?
     public var state: FleetStatus.State
     public var fallbackGenerationOnChip: Int?
+    /// The last attestation; nil when the device never attested.
+    public var lastAttestation: FleetStatus.LastAttestation? = nil
 }

@@ -87,6 +87,31 @@ extension Inventory {
                 CREATE INDEX device_listing ON device(name, board, landedGeneration, landedSetHash, landedTime, landedFallback);
                 """)
         }
+        migrator.registerMigration("v5-attestation") { db in
+            // The enrolled attestation key, one per device, and every quote judged against it.
+            try db.create(table: "attestationKey") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("deviceId", .integer).notNull().unique().references("device", onDelete: .cascade)
+                t.column("akPublic", .blob).notNull()
+                t.column("akName", .text).notNull()
+                t.column("enrolledAt", .datetime).notNull()
+            }
+            try db.create(table: "attestation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("deviceId", .integer).notNull().references("device", onDelete: .cascade)
+                t.column("time", .datetime).notNull()
+                t.column("nonce", .text).notNull()
+                t.column("verdict", .text).notNull()
+                t.column("expectedGeneration", .integer)
+                t.column("generation", .integer)
+                t.column("path", .text)
+                t.column("detail", .text).notNull()
+                t.column("resetCount", .integer)
+                t.column("restartCount", .integer)
+                t.column("akName", .text).notNull()
+            }
+            try db.create(index: "attestation_device_time", on: "attestation", columns: ["deviceId", "time", "id"])
+        }
         return migrator
     }
 }

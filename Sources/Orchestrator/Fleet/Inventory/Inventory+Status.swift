@@ -13,7 +13,8 @@ extension Inventory {
             statuses.append(FleetStatus(device: String(decoding: row.device, as: UTF8.self), board: row.board,
                                         generationOnChip: row.generationOnChip, latestGeneration: row.latestGeneration,
                                         lastFlashed: row.lastFlashed.map { String(decoding: $0, as: UTF8.self) },
-                                        state: row.state, fallbackGenerationOnChip: row.fallbackGenerationOnChip))
+                                        state: row.state, fallbackGenerationOnChip: row.fallbackGenerationOnChip,
+                                        lastAttestation: row.lastAttestation))
         }
         return statuses
     }
@@ -38,6 +39,8 @@ extension Inventory {
             var boards = TextInterner()
             var latestByBoard: [(board: String, latest: Int?)] = []
             var known: [(board: String, setHash: String, generation: Int?)] = []
+            // Few devices attest (one row each here); the rest cost a failed lookup by id.
+            let attested = try self.lastAttestations(db)
             let devices = try db.makeStatement(sql: Self.listingSQL)
             try Self.step(devices, in: db) { row in
                 let board = Self.text(row, 1).map { boards.string(for: $0) } ?? ""
@@ -72,14 +75,15 @@ extension Inventory {
                 }
                 try body(FleetStatusRow(device: Self.text(row, 0) ?? UnsafeRawBufferPointer(start: nil, count: 0), board: board,
                                         generationOnChip: onChip, latestGeneration: latest, lastFlashed: time,
-                                        state: state, fallbackGenerationOnChip: time == nil ? nil : Self.integer(row, 5)))
+                                        state: state, fallbackGenerationOnChip: time == nil ? nil : Self.integer(row, 5),
+                                        lastAttestation: attested.isEmpty ? nil : attested[sqlite3_column_int64(row, 6)].map(FleetStatus.LastAttestation.init)))
             }
         }
     }
 
     /// The listing's one query: it reads only the `device_listing` index, never the table.
     static let listingSQL = """
-        SELECT name, board, landedGeneration, landedSetHash, landedTime, landedFallback
+        SELECT name, board, landedGeneration, landedSetHash, landedTime, landedFallback, id
         FROM device INDEXED BY device_listing ORDER BY name
         """
 
