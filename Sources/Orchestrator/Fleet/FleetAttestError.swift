@@ -28,7 +28,7 @@ public enum FleetAttestError: UserFacingError, Equatable {
         switch self {
         case .alreadyEnrolled: return "`--replace` replaces it (quotes made with the old key will no longer verify)"
         case .notEnrolled(let device): return "`ownerboot fleet enroll \(device) --ak-public FILE` (the `-u` output of tpm2_createak on the device)"
-        case .neverFlashed: return "flash it with `ownerboot flash … device=NAME`, or record the flash"
+        case .neverFlashed: return "flashing it with `ownerboot flash … --device NAME` records what its chip holds"
         case .romNotInStore(_, let board, _, _): return "build that generation again (`ownerboot build board=\(board)`) or import its bundle, so the store holds its ROM"
         case .noPrediction: return "a ROM without coreboot's measured boot cannot be attested"
         }

@@ -168,7 +168,8 @@ struct FleetCommand: AsyncParsableCommand {
             let attestor = FleetAttestor(inventory: try FleetCommand.inventory(), generations: { _ in [] })
             let (enrolled, replaced) = try attestor.enrol(device: name, akPublic: bytes, replace: replace)
             if let replaced {
-                print("enrolled \(name): attestation key \(enrolled.akName), replacing \(replaced.akName) (enrolled \(ISO8601DateFormatter().string(from: replaced.enrolledAt)))")
+                let same = replaced.akName == enrolled.akName ? ", the same key" : ""
+                print("enrolled \(name): attestation key \(enrolled.akName), replacing \(replaced.akName) (enrolled \(ISO8601DateFormatter().string(from: replaced.enrolledAt))\(same))")
             } else {
                 print("enrolled \(name): attestation key \(enrolled.akName)")
             }
