@@ -14,7 +14,6 @@
 /* A volume key is 32 or 64 bytes (AES-XTS 256/512); the file is raw bytes. */
 #define VK_MAX 128
 #define DUMP_LIMIT (256 * 1024)
-#define TAG_LIMIT 4096
 
 static int read_volume_key(const char *vkfile, unsigned char *vk, size_t *vklen) {
     FILE *file = fopen(vkfile, "rb");
@@ -107,19 +106,6 @@ int ob_slot_salt(const char *dump, long slot, char *out, size_t outlen) {
     return found && used > 0 && used % 2 == 0;
 }
 
-/* The "ownerboot" member's object (no nested objects in it), copied. */
-static char *tag_object(const char *token) {
-    const char *at = strstr(token, "\"ownerboot\"");
-    if (!at) return NULL;
-    const char *p = at + 11;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':') p++;
-    if (*p != '{') return NULL;
-    const char *end = p + 1;
-    while (*end && *end != '}' && *end != '{' && end - p < TAG_LIMIT) end++;
-    if (*end != '}') return NULL;
-    return ob_strndup(p, (size_t)(end - p) + 1);
-}
-
 static char *read_file(const char *path, size_t limit) {
     FILE *file = fopen(path, "rb");
     if (!file) return NULL;
@@ -133,7 +119,7 @@ static char *read_file(const char *path, size_t limit) {
 }
 
 int ob_verify_tag(const char *vkfile, const char *dumpfile, const char *token) {
-    char *tag = tag_object(token);
+    char *tag = json_member_object(token, "ownerboot");
     if (!tag) return ob_error(OB_ERROR, "the token has no ownerboot tag");
     long generation = json_number(tag, "generation"), slot = json_number(tag, "slot");
     char *path = json_string(tag, "path"), *mac = json_string(tag, "mac");

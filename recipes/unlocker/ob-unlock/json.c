@@ -81,3 +81,19 @@ int json_list_next(const char **cursor, char **item) {
     *cursor = end + 1;
     return 1;
 }
+
+char *json_member_object(const char *json, const char *key) {
+    char pattern[64];
+    int n = snprintf(pattern, sizeof pattern, "\"%s\"", key);
+    if (n < 0 || (size_t)n >= sizeof pattern) return NULL;
+    const char *p = strstr(json, pattern);
+    if (!p) return NULL;
+    p = skip_space(p + n);
+    if (*p != ':') return NULL;
+    p = skip_space(p + 1);
+    if (*p != '{') return NULL;
+    const char *end = p + 1;
+    while (*end && *end != '}' && *end != '{' && end - p < OB_MAX_FIELD) end++;
+    if (*end != '}') return NULL;
+    return ob_strndup(p, (size_t)(end - p) + 1);
+}

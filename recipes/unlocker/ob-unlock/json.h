@@ -17,6 +17,9 @@ long json_number(const char *json, const char *key);
  * nested objects, such as a JWK), or NULL. */
 char *json_object_around(const char *json, const char *needle);
 
+/* A copy of the flat object the first "key": {...} member holds (no object nested in it, at most
+ * OB_MAX_FIELD characters), or NULL: ownerboot's own member of a LUKS2 token. */
+char *json_member_object(const char *json, const char *key);
 /* Lists of strings ("jwe": ["...", "..."]): json_list opens the first "key": [ and returns a
  * cursor after the '[', or NULL. json_list_next copies the next string (at most OB_MAX_FIELD
  * characters, no escapes) into *item and returns 1, returns 0 at the closing ']', -1 when

@@ -19,33 +19,32 @@ void jwe_parts_free(jwe_parts *parts) {
 
 /* A string member of the token's "ownerboot": {...} (flat, as the enrolment writes it), or NULL. */
 static char *ownerboot_member(const char *token, const char *key) {
-    const char *at = strstr(token, "\"ownerboot\"");
-    if (!at) return NULL;
-    at += strlen("\"ownerboot\"");
-    while (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r' || *at == ':') at++;
-    if (*at != '{') return NULL;
-    const char *end = strchr(at, '}');
-    if (!end) return NULL;
-    char *object = ob_strndup(at, (size_t)(end - at + 1));
+    char *object = json_member_object(token, "ownerboot");
+    if (!object) return NULL;
     char *value = json_string(object, key);
     free(object);
     return value;
 }
 
-int jwe_from_luks_token(const char *token, jwe_parts *out) {
+int jwe_from_token_member(const char *token, const char *jwe, const char *what, jwe_parts *out) {
     memset(out, 0, sizeof *out);
-    const char *jwe = strstr(token, "\"jwe\"");
-    if (!strstr(token, "\"clevis\"") || !jwe) return ob_error(OB_UNHANDLED, "not a Clevis token");
     out->protected64 = json_string(jwe, "protected");
     out->iv64 = json_string(jwe, "iv");
     out->ciphertext64 = json_string(jwe, "ciphertext");
     out->tag64 = json_string(jwe, "tag");
     if (!out->protected64 || !out->iv64 || !out->ciphertext64 || !out->tag64) {
         jwe_parts_free(out);
-        return ob_error(OB_ERROR, "the Clevis token's JWE lacks protected/iv/ciphertext/tag");
+        return ob_error(OB_ERROR, "the %s token's JWE lacks protected/iv/ciphertext/tag", what);
     }
     out->srk = ownerboot_member(token, "srk");
     return OB_OK;
+}
+
+int jwe_from_luks_token(const char *token, jwe_parts *out) {
+    memset(out, 0, sizeof *out);
+    const char *jwe = strstr(token, "\"jwe\"");
+    if (!strstr(token, "\"clevis\"") || !jwe) return ob_error(OB_UNHANDLED, "not a Clevis token");
+    return jwe_from_token_member(token, jwe, "Clevis", out);
 }
 
 int jwe_from_compact(const char *compact, jwe_parts *out) {

@@ -20,6 +20,9 @@ typedef struct {
 /* The LUKS2 token `cryptsetup token export` prints: OB_OK, OB_UNHANDLED when it is not a
  * Clevis token, OB_ERROR when its JWE lacks a part. srk from its "ownerboot" member. */
 int jwe_from_luks_token(const char *token, jwe_parts *out);
+/* The parts of the flattened JWE at `jwe` (inside `token`) and the "srk" of the token's
+ * "ownerboot" member: OB_OK, or OB_ERROR naming the token kind `what` when a part lacks. */
+int jwe_from_token_member(const char *token, const char *jwe, const char *what, jwe_parts *out);
 
 /* A compact JWE protected.encrypted_key.iv.ciphertext.tag: OB_OK or OB_ERROR. */
 int jwe_from_compact(const char *compact, jwe_parts *out);

@@ -9,22 +9,6 @@
 #include "json.h"
 #include "util.h"
 
-/* The "srk" of the token's "ownerboot": {...} member (flat, as the enrolment writes it), or NULL:
- * the storage key the secret was sealed under, which the unseal's salt then goes to alone. */
-static char *ownerboot_srk(const char *token) {
-    const char *at = strstr(token, "\"ownerboot\"");
-    if (!at) return NULL;
-    at += strlen("\"ownerboot\"");
-    while (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r' || *at == ':') at++;
-    if (*at != '{') return NULL;
-    const char *end = strchr(at, '}');
-    if (!end) return NULL;
-    char *object = ob_strndup(at, (size_t)(end - at + 1));
-    char *value = json_string(object, "srk");
-    free(object);
-    return value;
-}
-
 int totp_jwe_from_token(const char *token, jwe_parts *out) {
     memset(out, 0, sizeof *out);
     /* The first "type" member is the token's own: the JWE's members are base64url. */
@@ -33,16 +17,7 @@ int totp_jwe_from_token(const char *token, jwe_parts *out) {
     free(type);
     const char *jwe = strstr(token, "\"jwe\"");
     if (!ours || !jwe) return ob_error(OB_UNHANDLED, "not an ownerboot-totp token");
-    out->protected64 = json_string(jwe, "protected");
-    out->iv64 = json_string(jwe, "iv");
-    out->ciphertext64 = json_string(jwe, "ciphertext");
-    out->tag64 = json_string(jwe, "tag");
-    if (!out->protected64 || !out->iv64 || !out->ciphertext64 || !out->tag64) {
-        jwe_parts_free(out);
-        return ob_error(OB_ERROR, "the ownerboot-totp token's JWE lacks protected/iv/ciphertext/tag");
-    }
-    out->srk = ownerboot_srk(token);
-    return OB_OK;
+    return jwe_from_token_member(token, jwe, "ownerboot-totp", out);
 }
 
 int totp_check_pin(const jwe_parts *jwe) {
