@@ -209,18 +209,10 @@ import Testing
         let fd: Int32
         let port: Int
         init(database: String) throws {
-            let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, length) == 0 && listen(sock, 4) == 0 && getsockname(sock, $0, &length) == 0 }
-            }
-            guard bound else { throw POSIXError(.EADDRINUSE) }
-            fd = sock
-            port = Int(UInt16(bigEndian: address.sin_port))
-            let listener = sock
+            let socket = try LoopbackListener(backlog: 4)
+            fd = socket.fd
+            port = socket.port
+            let listener = socket.fd
             Thread.detachNewThread {
                 while true {
                     let connection = accept(listener, nil, nil)

@@ -173,17 +173,10 @@ final class TPMProxy: @unchecked Sendable {
     init(upstream: Int, tamper: Tamper) throws {
         self.upstream = upstream
         self.tamper = tamper
-        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, length) == 0 && listen(sock, 4) == 0 && getsockname(sock, $0, &length) == 0 }
-        }
-        guard bound else { Foundation.close(sock); throw POSIXError(.EADDRINUSE) }
+        let listener = try LoopbackListener(backlog: 4)
+        let sock = listener.fd
         fd = sock
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = listener.port
         Thread.detachNewThread { [self] in
             while true {
                 let connection = accept(sock, nil, nil)

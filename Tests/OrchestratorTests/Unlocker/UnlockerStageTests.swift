@@ -566,13 +566,18 @@ import Testing
         }
     }
 
-    @Test func beforeSwitchRootTheTPMIsCapped() throws {
-        let root = try Root()
-        defer { root.remove() }
+    /// A machine with a TPM whose tokens open both containers: an unattended unlock.
+    static func unattended(_ root: Root) throws {
         try root.write("dev/tpm0", "")
         try root.write("stub/luks/vda1/token-opens", "")
         try root.write("stub/luks/vda2/token-opens", "")
-        try Self.addToken(to: root)
+        try addToken(to: root)
+    }
+
+    @Test func beforeSwitchRootTheTPMIsCapped() throws {
+        let root = try Root()
+        defer { root.remove() }
+        try Self.unattended(root)
         let run = try root.boot()
         #expect(run.switchedRoot, "\(run.console)")
         let cap = try #require(run.calls.firstIndex(of: "ob-unlock -x 2 /lib/ownerboot/cap-event"))
@@ -583,10 +588,7 @@ import Testing
     @Test func aLateFailureAfterAnUnattendedUnlockLeavesNoContainerAndACappedTPMToTheShell() throws {
         let root = try Root()
         defer { root.remove() }
-        try root.write("dev/tpm0", "")
-        try root.write("stub/luks/vda1/token-opens", "")
-        try root.write("stub/luks/vda2/token-opens", "")
-        try Self.addToken(to: root)
+        try Self.unattended(root)
         // The root does not match the pinned hash: verity refuses after both containers opened.
         try root.write("stub/verity-hash", String(repeating: "ef", count: 32) + "\n")
         let run = try root.boot()
